@@ -1,0 +1,1 @@
+"""Offline geography for Ukraine: first-level units, a small settlement gazetteer, boundaries."""

@@ -1,0 +1,75 @@
+"""Oblast outlines from a boundary file whose path is a setting.
+
+The project ships no boundary file (geoBoundaries is ODbL and lives outside the
+repository). Without one, the map still draws and says that outlines are off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.oblasts import UnknownOblastError, resolve_oblast
+
+# Attribution the geoBoundaries licence (ODbL 1.0) requires wherever outlines are shown.
+GEOBOUNDARIES_ATTRIBUTION = "Boundaries: geoBoundaries / OpenStreetMap contributors (ODbL 1.0)"
+
+_CODE_FIELDS = ("shapeISO", "ADM1_PCODE", "iso", "ISO")
+_NAME_FIELDS = ("shapeName", "ADM1_EN", "name", "NAME")
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """Oblast polygons keyed by ISO 3166-2 code, or the reason there are none."""
+
+    frame: gpd.GeoDataFrame | None
+    note: str
+    attribution: str = GEOBOUNDARIES_ATTRIBUTION
+
+    @property
+    def available(self) -> bool:
+        return self.frame is not None
+
+
+def load_boundaries(path: str | Path | None) -> Boundaries:
+    """Read first-level boundaries and key each polygon by its ISO 3166-2 code.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        A GeoJSON (or any file pyogrio reads) with an ISO code, P-code or name per feature.
+
+    Returns
+    -------
+    Boundaries
+        ``frame`` has columns ``oblast_iso``, ``oblast`` and ``geometry`` in EPSG:4326;
+        when the file is missing or unreadable ``frame`` is None and ``note`` says why.
+    """
+    if not path:
+        return Boundaries(None, "No boundary file is configured (IMPACT_BOUNDARY_FILE): outlines are off.")
+    path = Path(path)
+    if not path.is_file():
+        return Boundaries(None, f"Boundary file {path} not found: outlines are off.")
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # any driver error leaves the map usable
+        return Boundaries(None, f"Boundary file {path} could not be read ({exc}): outlines are off.")
+    frame = frame.to_crs(4326) if frame.crs else frame.set_crs(4326)
+    isos = []
+    for _, row in frame.iterrows():
+        iso = None
+        for field in _CODE_FIELDS + _NAME_FIELDS:
+            if field in frame.columns and isinstance(row[field], str):
+                try:
+                    iso = resolve_oblast(row[field]).iso
+                    break
+                except UnknownOblastError:
+                    continue
+        isos.append(iso)
+    frame["oblast_iso"] = isos
+    frame = frame[frame["oblast_iso"].notna()]
+    frame["oblast"] = [resolve_oblast(iso).name for iso in frame["oblast_iso"]]
+    outlines = gpd.GeoDataFrame(frame[["oblast_iso", "oblast", "geometry"]], crs=4326)
+    return Boundaries(outlines, f"Oblast outlines from {path.name}.")
