@@ -1,0 +1,1 @@
+"""Humanitarian infrastructure-impact dashboard: records, store, query core, map and page."""

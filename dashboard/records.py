@@ -1,0 +1,273 @@
+"""Load record files, validate every row, keep the good ones and say exactly what is wrong with the rest.
+
+A failure names file, line, column, value and rule. Checks run over the whole
+file (pandera's lazy validation) rather than stopping at the first problem,
+then across files: ids that must exist elsewhere, and quotes that must appear
+word for word in the source document.
+
+Examples
+--------
+>>> from pathlib import Path
+>>> report = load_records(Path("data"))
+>>> len(report.records.incidents), report.failures.empty
+(5, True)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from dashboard.schemas import SCHEMAS, RecordSchema
+from geo.oblasts import UnknownOblastError, resolve_oblast
+from geo.places import place_key
+
+FAILURE_COLUMNS = ["file", "line", "column", "value", "rule"]
+TABLES = tuple(SCHEMAS)
+
+
+@dataclass
+class Records:
+    """The typed record tables, one DataFrame each, as the query core reads them."""
+
+    sources: pd.DataFrame
+    incidents: pd.DataFrame
+    assets: pd.DataFrame
+    impacts: pd.DataFrame
+    salvos: pd.DataFrame
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+
+@dataclass
+class LoadReport:
+    """What a load produced: the good records, every failure, and the rejected rows as read."""
+
+    records: Records
+    failures: pd.DataFrame
+    rejected: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def rejected_count(self) -> int:
+        return sum(len(frame) for frame in self.rejected.values())
+
+
+def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
+    """Read CSV bytes as text, indexed by the line each row starts on.
+
+    A BOM is dropped; bytes that are not UTF-8 are reported, not guessed. Rows
+    with more cells than the header are reported and their extra cells kept out.
+    """
+    failures: list[dict] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        failures.append(_failure(file, line, "", repr(data[exc.start : exc.start + 8]), "text must be UTF-8"))
+        text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows, lines = [], []
+    header: list[str] = []
+    start_line = 1
+    for cells in reader:
+        if not header:
+            header = [cell.strip() for cell in cells]
+            start_line = reader.line_num + 1
+            continue
+        if not any(cell.strip() for cell in cells):
+            start_line = reader.line_num + 1
+            continue
+        if len(cells) > len(header):
+            extra = ",".join(cells[len(header) :])
+            failures.append(
+                _failure(file, start_line, "", extra, f"row has {len(cells)} cells, header has {len(header)}")
+            )
+        padded = (cells + [""] * len(header))[: len(header)]
+        rows.append(padded)
+        lines.append(start_line)
+        start_line = reader.line_num + 1
+    frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype="str")
+    return frame, failures
+
+
+def _failure(file: str, line: int | None, column: str, value: object, rule: str) -> dict:
+    return {"file": file, "line": line, "column": column, "value": "" if value is None else str(value), "rule": rule}
+
+
+def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -> list[dict]:
+    """Every schema failure in a text frame, one row each."""
+    failures = []
+    missing = [name for name in schema.columns if name not in frame.columns]
+    for name in missing:
+        failures.append(_failure(file, 1, name, "", "required column is missing from the header"))
+    for name in frame.columns:
+        if name not in schema.columns:
+            failures.append(_failure(file, 1, name, name, "column is not in the schema (ignored)"))
+    if missing:
+        return failures
+    try:
+        schema.pandera().validate(frame[list(schema.columns)], lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        for case in errors.failure_cases.itertuples():
+            rule = "must be unique" if case.check == "field_uniqueness" else str(case.check)
+            failures.append(_failure(file, case.index, case.column, case.failure_case, rule))
+    return failures
+
+
+def _row_failures(records: dict[str, pd.DataFrame], table: str, root: Path) -> list[dict]:
+    """Checks that need more than one column or one file."""
+    schema = SCHEMAS[table]
+    frame = records[table]
+    failures: list[dict] = []
+    for name, spec in schema.columns.items():
+        if not spec.references:
+            continue
+        target_table, target_column = spec.references.split(".")
+        known = set(records[target_table][target_column]) if target_table in records else set()
+        for line, value in frame[name].items():
+            if value and value not in known:
+                failures.append(
+                    _failure(schema.file, line, name, value, f"must name an accepted record in {SCHEMAS[target_table].file}")
+                )
+    if "quote" in frame.columns and "sources" in records:
+        documents = _source_documents(records["sources"], root)
+        for line, row in frame.iterrows():
+            document = documents.get(row["source_id"])
+            if document is not None and _squash(row["quote"]) not in document:
+                failures.append(
+                    _failure(schema.file, line, "quote", row["quote"], "must appear word for word in the source document")
+                )
+    if "oblast_iso" in frame.columns:
+        for line, row in frame.iterrows():
+            try:
+                named = resolve_oblast(row["oblast"]).iso
+            except UnknownOblastError:
+                failures.append(_failure(schema.file, line, "oblast", row["oblast"], "must name one of Ukraine's 27 units"))
+                continue
+            if row["oblast_iso"] and named != row["oblast_iso"]:
+                failures.append(
+                    _failure(schema.file, line, "oblast_iso", row["oblast_iso"], f"must match the oblast named ({named})")
+                )
+    if table == "incidents":
+        for line, row in frame.iterrows():
+            for part in ("killed", "injured"):
+                total, children = row[part], row[f"children_{part}"]
+                if total and children and int(children) > int(total):
+                    failures.append(
+                        _failure(schema.file, line, f"children_{part}", children, f"must not exceed {part} ({total})")
+                    )
+    if table == "sources":
+        for line, row in frame.iterrows():
+            if row["path"] and not (root / row["path"]).is_file():
+                failures.append(_failure(schema.file, line, "path", row["path"], "source document must exist under the project root"))
+    return failures
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _source_documents(sources: pd.DataFrame, root: Path) -> dict[str, str]:
+    documents = {}
+    for _, row in sources.iterrows():
+        path = root / row["path"] if row["path"] else None
+        if path is not None and path.is_file():
+            documents[row["source_id"]] = _squash(path.read_text(encoding="utf-8"))
+    return documents
+
+
+def load_records(data_dir: Path, root: Path | None = None) -> LoadReport:
+    """Read and validate every record file in ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Folder holding sources.csv, incidents.csv, assets.csv, impacts.csv, salvos.csv.
+        A missing file loads as an empty table.
+    root : Path, optional
+        Folder that source paths are relative to; defaults to ``data_dir``'s parent.
+
+    Returns
+    -------
+    LoadReport
+        Typed records of the rows that passed, a failure table with columns
+        file, line, column, value, rule, and the rejected rows as read plus a reason.
+    """
+    root = root or data_dir.parent
+    texts: dict[str, pd.DataFrame] = {}
+    failures: list[dict] = []
+    for table, schema in SCHEMAS.items():
+        path = data_dir / schema.file
+        frame = pd.DataFrame(columns=list(schema.columns), dtype="str")
+        if path.is_file():
+            frame, read_failures = read_text_csv(path.read_bytes(), schema.file)
+            failures += read_failures
+        texts[table] = frame
+    return validate_texts(texts, root, failures)
+
+
+def validate_texts(texts: dict[str, pd.DataFrame], root: Path, failures: list[dict] | None = None) -> LoadReport:
+    """Validate text frames table by table, references pointing only at accepted rows."""
+    failures = list(failures or [])
+    accepted: dict[str, pd.DataFrame] = {}
+    rejected: dict[str, pd.DataFrame] = {}
+    for table, schema in SCHEMAS.items():
+        raw = texts.get(table, pd.DataFrame(columns=list(schema.columns), dtype="str"))
+        file_failures = [f for f in failures if f["file"] == schema.file]
+        file_failures += validate_frame(schema, raw, schema.file)
+        if any(f["rule"].startswith("required column") for f in file_failures):
+            bad_lines = set(raw.index)
+            accepted[table] = pd.DataFrame(columns=list(schema.columns), dtype="str")
+        else:
+            frame = raw[list(schema.columns)].fillna("").apply(lambda column: column.str.strip())
+            bad_lines = _lines_of(file_failures, frame)
+            accepted[table] = frame[~frame.index.isin(bad_lines)]
+            # Cross-file checks run on rows that already passed their own file's checks.
+            cross_failures = _row_failures(accepted, table, root)
+            file_failures += cross_failures
+            bad_lines |= _lines_of(cross_failures, frame)
+            accepted[table] = frame[~frame.index.isin(bad_lines)]
+        failures += [f for f in file_failures if f not in failures]
+        if bad_lines:
+            rejected[table] = _with_reasons(raw.loc[sorted(bad_lines)], file_failures)
+    records = Records(**{table: typed_table(table, accepted[table]) for table in SCHEMAS})
+    failure_frame = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
+    failure_frame["line"] = failure_frame["line"].astype("Int64")
+    return LoadReport(records, failure_frame, rejected)
+
+
+def _lines_of(failures: list[dict], frame: pd.DataFrame) -> set[int]:
+    """Lines whose row must be rejected: header-level notes (line 1) reject nothing."""
+    return {f["line"] for f in failures if f["line"] in frame.index}
+
+
+def _with_reasons(rows: pd.DataFrame, failures: list[dict]) -> pd.DataFrame:
+    """Rejected rows in their own columns plus a reason column, ready to fix and re-import."""
+    reasons: dict[int, list[str]] = {}
+    for f in failures:
+        column = f["column"] or "row"
+        reasons.setdefault(f["line"], []).append(f"{column}: {f['rule']} (got {f['value']!r})")
+    rows = rows.copy()
+    rows["reason"] = ["; ".join(reasons.get(line, ["the file's header is incomplete"])) for line in rows.index]
+    return rows
+
+
+def typed_table(table: str, text_frame: pd.DataFrame) -> pd.DataFrame:
+    """Typed frame for a validated text frame, with derived lookup columns for queries."""
+    typed = SCHEMAS[table].convert(text_frame).reset_index(drop=True)
+    if "place" in typed.columns:
+        typed["place_key"] = typed["place"].map(place_key).astype("str")
+    return typed
+
+
+def empty_records() -> Records:
+    return Records(
+        **{table: typed_table(table, pd.DataFrame(columns=list(s.columns), dtype="str")) for table, s in SCHEMAS.items()}
+    )

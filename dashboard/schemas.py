@@ -1,0 +1,319 @@
+"""Record schemas: one class per record file, each column with its type, unit, rule and meaning.
+
+Files are read as text and checked here before any conversion, so a failure can
+quote the value exactly as it stands in the file. The same column specs drive
+the pandera schema, the type conversion, the store's tables and the data README
+(a test checks the README documents every column).
+
+Examples
+--------
+>>> IncidentSchema.columns["killed"].kind
+'count'
+>>> sorted(SCHEMAS)
+['assets', 'impacts', 'incidents', 'salvos', 'sources']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+import pandas as pd
+import pandera.pandas as pa
+
+from geo.oblasts import OBLASTS
+
+# Vocabularies. Extending one is a schema change: update data/README.md too.
+DATE_PRECISIONS = ("day", "approximate", "month", "year")
+GEO_PRECISIONS = ("1", "2", "3")  # 1 site, 2 settlement, 3 oblast only
+WEAPONS = (
+    "missile",
+    "ballistic_missile",
+    "cruise_missile",
+    "drone",
+    "artillery",
+    "rocket_artillery",
+    "glide_bomb",
+    "air_strike",
+    "mine",
+    "small_arms",
+    "unknown",
+)
+ASSET_TYPES = (
+    "thermal_power_plant",
+    "power_plant",
+    "substation",
+    "energy_infrastructure",
+    "gas_pipeline",
+    "water_facility",
+    "school",
+    "hospital",
+    "residential_building",
+    "civilian_infrastructure",
+    "transport",
+    "other",
+)
+SERVICES = (
+    "heating",
+    "electricity",
+    "energy",
+    "gas",
+    "water",
+    "education",
+    "health",
+    "housing",
+    "transport",
+    "unspecified",
+)
+STATES_AFTER = ("damaged", "destroyed", "out_of_service", "unknown")
+QUALIFIERS = ("exact", "at_least")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of a record file.
+
+    ``kind`` is text, id, date, count, number, code or list; ``required`` means
+    the cell may not be blank.
+    """
+
+    kind: str
+    doc: str
+    required: bool = False
+    unit: str = ""
+    vocabulary: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    unique: bool = False
+    references: str = ""  # "table.column" this id must exist in
+
+    def rule(self) -> str:
+        """The rule in words, as failure messages and the README state it."""
+        rules = {
+            "text": "text",
+            "id": "an identifier of letters, digits, '-', '_' or ':'",
+            "date": "a calendar date written YYYY-MM-DD",
+            "count": "a whole number >= 0",
+            "number": f"a number from {self.low} to {self.high}",
+            "code": f"one of: {', '.join(self.vocabulary)}",
+            "list": f"one or more of {', '.join(self.vocabulary)}, separated by ';'",
+        }
+        text = rules[self.kind]
+        return text if self.required else f"{text}, or blank"
+
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:\-]*$")
+
+
+def _cell_check(spec: ColumnSpec) -> pa.Check:
+    """A vectorised check on a text column that accepts blanks unless required."""
+
+    def check(values: pd.Series) -> pd.Series:
+        text = values.fillna("").astype(str).str.strip()
+        blank = text.eq("")
+        if spec.kind == "id":
+            valid = text.str.match(_ID.pattern)
+        elif spec.kind == "date":
+            parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            valid = parsed.notna() & text.str.match(r"^\d{4}-\d{2}-\d{2}$")
+        elif spec.kind == "count":
+            valid = text.str.fullmatch(r"\d+")
+        elif spec.kind == "number":
+            number = pd.to_numeric(text, errors="coerce")
+            valid = number.between(spec.low, spec.high)
+        elif spec.kind == "code":
+            valid = text.isin(spec.vocabulary)
+        elif spec.kind == "list":
+            allowed = set(spec.vocabulary)
+            valid = text.map(lambda cell: all(p.strip() in allowed for p in cell.split(";")))
+        else:
+            valid = pd.Series(True, index=values.index)
+        valid = valid.fillna(False).astype(bool)
+        return ~blank & valid if spec.required else blank | valid
+
+    return pa.Check(check, error=spec.rule(), name=spec.kind)
+
+
+class RecordSchema:
+    """Base of the record schemas: a file name, a key column and column specs."""
+
+    file: ClassVar[str]
+    key: ClassVar[str]
+    columns: ClassVar[dict[str, ColumnSpec]]
+
+    @classmethod
+    def pandera(cls) -> pa.DataFrameSchema:
+        """The pandera schema that checks a file read as text."""
+        return pa.DataFrameSchema(
+            {
+                name: pa.Column(
+                    str,
+                    checks=[_cell_check(spec)],
+                    nullable=True,
+                    unique=spec.unique,
+                    required=True,
+                )
+                for name, spec in cls.columns.items()
+            },
+            strict=False,
+        )
+
+    @classmethod
+    def convert(cls, text_frame: pd.DataFrame) -> pd.DataFrame:
+        """Typed frame from validated text: counts Int64, numbers Float64, dates datetime."""
+        typed = pd.DataFrame(index=text_frame.index)
+        for name, spec in cls.columns.items():
+            values = text_frame[name].fillna("").astype(str).str.strip()
+            if spec.kind == "count":
+                typed[name] = pd.to_numeric(values.replace("", None)).astype("Int64")
+            elif spec.kind == "number":
+                typed[name] = pd.to_numeric(values.replace("", None)).astype("Float64")
+            elif spec.kind == "date":
+                typed[name] = pd.to_datetime(values.replace("", None), format="%Y-%m-%d")
+            else:
+                typed[name] = values.astype("str")
+        return typed
+
+
+_QUOTE_DOC = "The exact sentence(s) of the source the record was coded from, verbatim."
+_SOURCE_DOC = "The source the record was coded from."
+
+
+class SourceSchema(RecordSchema):
+    file = "sources.csv"
+    key = "source_id"
+    columns = {
+        "source_id": ColumnSpec("id", "Identifier of the source.", required=True, unique=True),
+        "title": ColumnSpec("text", "Title, or a descriptive title marked as such.", required=True),
+        "publisher": ColumnSpec("text", "Publisher as far as the source says."),
+        "date_published": ColumnSpec("date", "Publication date as the text states it."),
+        "dates_as_stated": ColumnSpec("text", "Every date the source gives, in its own words."),
+        "path": ColumnSpec("text", "Path of the source document under the project root."),
+        "notes": ColumnSpec("text", "Caveats: conflicting dates, reliability, licence."),
+    }
+
+
+class IncidentSchema(RecordSchema):
+    file = "incidents.csv"
+    key = "incident_id"
+    columns = {
+        "incident_id": ColumnSpec("id", "Identifier of the incident.", required=True, unique=True),
+        "event_date": ColumnSpec("date", "Day of the attack (local time).", required=True),
+        "date_precision": ColumnSpec(
+            "code",
+            "How exactly event_date is known: day (stated), approximate (derived from a "
+            "relative or missing date, within a few days), month, year.",
+            required=True,
+            vocabulary=DATE_PRECISIONS,
+        ),
+        "date_as_stated": ColumnSpec("text", "The date in the source's own words."),
+        "place": ColumnSpec("text", "Settlement; blank when only the oblast is known."),
+        "oblast": ColumnSpec("text", "First-level unit (oblast, Crimea, Kyiv or Sevastopol city).", required=True),
+        "oblast_iso": ColumnSpec(
+            "code",
+            "ISO 3166-2 code of the oblast.",
+            required=True,
+            vocabulary=tuple(sorted(o.iso for o in OBLASTS)),
+        ),
+        "latitude": ColumnSpec("number", "Latitude (WGS84).", required=True, unit="degrees", low=-90, high=90),
+        "longitude": ColumnSpec(
+            "number", "Longitude (WGS84).", required=True, unit="degrees", low=-180, high=180
+        ),
+        "geo_precision": ColumnSpec(
+            "code",
+            "1 = the site itself, 2 = the settlement (coordinates are its centre), 3 = oblast "
+            "only (coordinates are the oblast's centroid; never drawn as a point).",
+            required=True,
+            vocabulary=GEO_PRECISIONS,
+        ),
+        "weapons": ColumnSpec("list", "Weapon(s) as the source names them.", required=True, vocabulary=WEAPONS),
+        "perpetrator_as_reported": ColumnSpec(
+            "text", "Who the source says carried out the attack, or 'not stated'.", required=True
+        ),
+        "reported_by": ColumnSpec("text", "Who the source attributes the account or figures to."),
+        "killed": ColumnSpec("count", "People killed, as reported; blank when not reported.", unit="people"),
+        "injured": ColumnSpec("count", "People injured, as reported; blank when not reported.", unit="people"),
+        "children_killed": ColumnSpec("count", "Children among the killed.", unit="people"),
+        "children_injured": ColumnSpec("count", "Children among the injured.", unit="people"),
+        "description": ColumnSpec("text", "A short description in the coder's words.", required=True),
+        "source_id": ColumnSpec("id", _SOURCE_DOC, required=True, references="sources.source_id"),
+        "quote": ColumnSpec("text", _QUOTE_DOC, required=True),
+    }
+
+
+class AssetSchema(RecordSchema):
+    file = "assets.csv"
+    key = "asset_id"
+    columns = {
+        "asset_id": ColumnSpec("id", "Identifier of the asset.", required=True, unique=True),
+        "name": ColumnSpec("text", "Name of the facility, or of the group of facilities.", required=True),
+        "asset_type": ColumnSpec("code", "Kind of infrastructure.", required=True, vocabulary=ASSET_TYPES),
+        "service": ColumnSpec("code", "The service it provides.", required=True, vocabulary=SERVICES),
+        "people_served": ColumnSpec("count", "People it serves, where the source says.", unit="people"),
+        "people_served_qualifier": ColumnSpec(
+            "code", "exact, or at_least when the source says 'over'.", vocabulary=QUALIFIERS
+        ),
+        "asset_count": ColumnSpec(
+            "count", "Facilities in this record (e.g. 40 for 'over 40 residential buildings').",
+            required=True, unit="facilities",
+        ),
+        "count_qualifier": ColumnSpec(
+            "code", "exact, or at_least for 'over N' or an unstated plural.", required=True,
+            vocabulary=QUALIFIERS,
+        ),
+        "place": ColumnSpec("text", "Settlement."),
+        "oblast": ColumnSpec("text", "Oblast.", required=True),
+        "oblast_iso": IncidentSchema.columns["oblast_iso"],
+        "latitude": IncidentSchema.columns["latitude"],
+        "longitude": IncidentSchema.columns["longitude"],
+        "geo_precision": IncidentSchema.columns["geo_precision"],
+        "source_id": IncidentSchema.columns["source_id"],
+        "quote": IncidentSchema.columns["quote"],
+    }
+
+
+class ImpactSchema(RecordSchema):
+    file = "impacts.csv"
+    key = "impact_id"
+    columns = {
+        "impact_id": ColumnSpec("id", "Identifier of the impact.", required=True, unique=True),
+        "incident_id": ColumnSpec(
+            "id", "The incident.", required=True, references="incidents.incident_id"
+        ),
+        "asset_id": ColumnSpec("id", "The asset it hit.", required=True, references="assets.asset_id"),
+        "state_after": ColumnSpec("code", "State of the asset after the attack.", required=True, vocabulary=STATES_AFTER),
+        "people_without_service": ColumnSpec(
+            "count", "People who lost the asset's service, where the source says.", unit="people"
+        ),
+        "people_qualifier": ColumnSpec("code", "exact or at_least.", vocabulary=QUALIFIERS),
+        "source_id": IncidentSchema.columns["source_id"],
+        "quote": IncidentSchema.columns["quote"],
+    }
+
+
+class SalvoSchema(RecordSchema):
+    file = "salvos.csv"
+    key = "salvo_id"
+    columns = {
+        "salvo_id": ColumnSpec("id", "Identifier of the launch count.", required=True, unique=True),
+        "launch_date": ColumnSpec("date", "Day (or night) of the launches.", required=True),
+        "date_precision": IncidentSchema.columns["date_precision"],
+        "date_as_stated": ColumnSpec("text", "The date in the source's own words."),
+        "weapon": ColumnSpec("code", "Weapon type counted.", required=True, vocabulary=WEAPONS),
+        "launched": ColumnSpec("count", "Number launched.", required=True, unit="projectiles"),
+        "launched_by_as_reported": ColumnSpec("text", "Who the source says launched them.", required=True),
+        "target_area": ColumnSpec("text", "What the source says was targeted."),
+        "source_id": IncidentSchema.columns["source_id"],
+        "quote": IncidentSchema.columns["quote"],
+    }
+
+
+# Load order: a file's references point only at files before it.
+SCHEMAS: dict[str, type[RecordSchema]] = {
+    "sources": SourceSchema,
+    "incidents": IncidentSchema,
+    "assets": AssetSchema,
+    "impacts": ImpactSchema,
+    "salvos": SalvoSchema,
+}
