@@ -1,0 +1,59 @@
+"""Settings, read from environment variables; every one is documented in README.md.
+
+Examples
+--------
+>>> settings = Settings.from_env({"IMPACT_DB_URL": "sqlite:///:memory:"})
+>>> settings.db_url
+'sqlite:///:memory:'
+>>> settings.tiles_url
+''
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where records, the store, boundaries and tiles come from."""
+
+    db_url: str
+    data_dir: Path
+    boundary_file: str
+    tiles_url: str
+    tiles_attribution: str
+    quarantine_dir: Path
+
+    # Environment variable of each field, and what it means (README lists them all).
+    ENV = {
+        "db_url": ("IMPACT_DB_URL", "SQLAlchemy URL of the store; default an SQLite file var/impact.sqlite"),
+        "data_dir": ("IMPACT_DATA_DIR", "folder of record files that fill an empty store; default data/"),
+        "boundary_file": ("IMPACT_BOUNDARY_FILE", "oblast boundary file (GeoJSON) for outlines; default none"),
+        "tiles_url": ("IMPACT_TILES_URL", "online basemap tile URL template; default empty: no tiles, fully offline"),
+        "tiles_attribution": ("IMPACT_TILES_ATTRIBUTION", "attribution shown with those tiles"),
+        "quarantine_dir": ("IMPACT_QUARANTINE_DIR", "where rejected rows are written; default var/rejected/"),
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'impact.sqlite'}"
+        return cls(
+            db_url=env.get("IMPACT_DB_URL") or default_db,
+            data_dir=Path(env.get("IMPACT_DATA_DIR") or PROJECT_ROOT / "data"),
+            boundary_file=env.get("IMPACT_BOUNDARY_FILE", ""),
+            tiles_url=env.get("IMPACT_TILES_URL", ""),
+            tiles_attribution=env.get("IMPACT_TILES_ATTRIBUTION", ""),
+            quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or PROJECT_ROOT / "var" / "rejected"),
+        )
+
+
+def setting_names() -> list[str]:
+    """Every environment variable the project reads."""
+    return [Settings.ENV[f.name][0] for f in fields(Settings)]
