@@ -1,0 +1,128 @@
+"""The ``impact`` command: ``impact summary`` prints the page's totals; ``impact serve`` starts it.
+
+Examples
+--------
+>>> parser().parse_args(["summary", "--city", "Odessa", "--json"]).city
+['Odessa']
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from dashboard.config import Settings
+
+APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from exc
+
+
+def add_filter_options(command: argparse.ArgumentParser) -> None:
+    """The filter options shared by every command that reads records."""
+    command.add_argument("--city", action="append", default=[], metavar="NAME", help="settlement (repeatable)")
+    command.add_argument("--oblast", action="append", default=[], metavar="NAME", help="oblast name, ISO code or P-code (repeatable)")
+    command.add_argument("--start", type=_iso_date, metavar="YYYY-MM-DD", help="first day, inclusive")
+    command.add_argument("--end", type=_iso_date, metavar="YYYY-MM-DD", help="last day, inclusive")
+    command.add_argument("--weapon", action="append", default=[], metavar="TYPE", help="weapon type (repeatable)")
+    command.add_argument("--asset-type", action="append", default=[], metavar="TYPE", help="asset type hit (repeatable)")
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="impact", description=__doc__.splitlines()[0])
+    commands = main.add_subparsers(dest="command", required=True)
+    summary = commands.add_parser("summary", help="print the totals for a filter")
+    add_filter_options(summary)
+    summary.add_argument("--json", action="store_true", help="print JSON with the keys the page uses")
+    export = commands.add_parser("export", help="write the filtered incidents as CSV")
+    add_filter_options(export)
+    export.add_argument("--out", metavar="FILE", help="file to write; default standard output")
+    commands.add_parser(
+        "serve",
+        help="start the dashboard; other options go to Streamlit (e.g. --server.port 8600)",
+        add_help=False,
+    )
+    return main
+
+
+def filters_from(args: argparse.Namespace):
+    from dashboard.query import Filters
+
+    return Filters(
+        cities=tuple(args.city),
+        oblasts=tuple(args.oblast),
+        start=args.start,
+        end=args.end,
+        weapons=tuple(args.weapon),
+        asset_types=tuple(args.asset_type),
+    )
+
+
+def format_summary(totals: dict) -> str:
+    """Totals as aligned text lines."""
+    lines = []
+    for key, value in totals.items():
+        if isinstance(value, dict):
+            lines.append(f"{key}:")
+            lines += [f"  {name:<28}{count:>10,}" for name, count in value.items()] or ["  (none)"]
+        else:
+            lines.append(f"{key:<30}{value:>10,}")
+    lines.append("(projectiles_launched counts launches in the date range; place filters do not narrow it)")
+    return "\n".join(lines)
+
+
+def serve(streamlit_args: list[str]) -> int:
+    """Run Streamlit on the dashboard; its own options and STREAMLIT_* variables pass through."""
+    from dashboard.static_assets import ensure_vendor_assets
+
+    ensure_vendor_assets()
+    env = dict(os.environ)
+    # The page's own scripts are served from dashboard/static; nothing else may be fetched.
+    env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] = "true"
+    env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), *streamlit_args]
+    return subprocess.call(command, env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        return serve(argv[1:])
+    args = parser().parse_args(argv)
+    from dashboard.query import filter_incidents, summarize
+    from dashboard.store import open_store, read_records
+    from geo.oblasts import UnknownOblastError
+
+    settings = Settings.from_env()
+    records = read_records(open_store(settings))
+    try:
+        filters = filters_from(args)
+        if args.command == "summary":
+            totals = summarize(records, filters)
+            print(json.dumps(totals, indent=2) if args.json else format_summary(totals))
+        elif args.command == "export":
+            from dashboard.export import to_csv_bytes
+
+            data = to_csv_bytes(filter_incidents(records, filters))
+            if args.out:
+                Path(args.out).write_bytes(data)
+            else:
+                sys.stdout.buffer.write(data)
+    except UnknownOblastError as exc:
+        print(f"impact: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""Extracts of exactly the filtered rows, safe to open in a spreadsheet.
+
+Examples
+--------
+>>> neutralise_formula("=HYPERLINK(\\"x\\")")
+'\\'=HYPERLINK("x")'
+>>> neutralise_formula("Kherson")
+'Kherson'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.schemas import SCHEMAS
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(value: str) -> str:
+    """Prefix an apostrophe to text a spreadsheet would read as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def export_frame(frame: pd.DataFrame, table: str = "incidents") -> pd.DataFrame:
+    """The documented columns of ``table``, text neutralised, numbers untouched, dates ISO."""
+    columns = SCHEMAS[table].columns
+    out = pd.DataFrame(index=frame.index)
+    for name, spec in columns.items():
+        values = frame[name]
+        if spec.kind == "date":
+            out[name] = values.dt.strftime("%Y-%m-%d")
+        elif spec.kind in ("count", "number"):
+            out[name] = values
+        else:
+            out[name] = values.fillna("").astype(str).map(neutralise_formula)
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame, table: str = "incidents") -> bytes:
+    """CSV (UTF-8, header row of documented column names) of the given rows."""
+    return export_frame(frame, table).to_csv(index=False).encode("utf-8")

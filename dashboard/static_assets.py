@@ -1,0 +1,41 @@
+"""Leaflet and markercluster from installed XStatic packages, served by Streamlit's static serving.
+
+folium's defaults fetch Leaflet, jQuery, Bootstrap and Font Awesome from CDNs.
+The map needs only Leaflet and markercluster, copied here from the XStatic
+packages and served at ``/app/static/vendor/...`` by the app itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xs_leaflet
+import xstatic.pkg.leaflet_markercluster as xs_markercluster
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+VENDOR_DIR = STATIC_DIR / "vendor"
+URL_PREFIX = "/app/static/vendor"
+
+_PACKAGES = {"leaflet": Path(xs_leaflet.BASE_DIR), "markercluster": Path(xs_markercluster.BASE_DIR)}
+
+LEAFLET_JS = f"{URL_PREFIX}/leaflet/leaflet.js"
+LEAFLET_CSS = f"{URL_PREFIX}/leaflet/leaflet.css"
+MARKERCLUSTER_JS = f"{URL_PREFIX}/markercluster/leaflet.markercluster.js"
+MARKERCLUSTER_CSS = (
+    f"{URL_PREFIX}/markercluster/MarkerCluster.css",
+    f"{URL_PREFIX}/markercluster/MarkerCluster.Default.css",
+)
+
+
+def ensure_vendor_assets(target: Path = VENDOR_DIR) -> Path:
+    """Copy the packaged files under ``target`` unless they are already there and current."""
+    for name, source in _PACKAGES.items():
+        destination = target / name
+        for path in source.rglob("*"):
+            if path.is_file() and path.suffix in (".js", ".css", ".png"):
+                copy = destination / path.relative_to(source)
+                if not copy.exists() or copy.stat().st_size != path.stat().st_size:
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, copy)
+    return target

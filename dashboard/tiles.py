@@ -1,0 +1,57 @@
+"""The metric tiles: one per total (one per service for people without service), each with its help text.
+
+Examples
+--------
+>>> [t.label for t in tiles({"attacks": 2, "killed": 1, "injured": 0, "children_killed": 0,
+...     "children_injured": 0, "people_without_service": {"heating": 40000},
+...     "facilities_hit": {"school": 1}, "projectiles_launched": 3})][-3:]
+['Without heating', 'Facilities hit', 'Projectiles launched']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HELP = {
+    "attacks": "Located attacks (one place, one day or night, one wave). Nationwide launch counts are not attacks.",
+    "killed": "People killed, summed as the sources report them; an incident with no figure adds nothing.",
+    "injured": "People injured, summed as reported; an incident with no figure adds nothing.",
+    "children_killed": "Children among the killed, as reported.",
+    "children_injured": "Children among the injured, as reported.",
+    "people_without_service": "People who lost this service; each facility counted once however often it was hit. "
+    "A lower bound where the source says 'over'.",
+    "facilities_hit": "Facilities hit, each counted once; a group such as 'over 40 residential buildings' counts 40.",
+    "projectiles_launched": "Missiles and drones launched in the date range, from launch counts. "
+    "City, oblast and asset filters do not narrow it: launch counts have no place.",
+}
+LABELS = {
+    "attacks": "Attacks",
+    "killed": "Killed",
+    "injured": "Injured",
+    "children_killed": "Children killed",
+    "children_injured": "Children injured",
+    "facilities_hit": "Facilities hit",
+    "projectiles_launched": "Projectiles launched",
+}
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: str
+    value: int
+    help: str
+    detail: str = ""
+
+
+def tiles(totals: dict) -> list[Tile]:
+    """Tiles in display order for a totals dict from ``summarize``."""
+    out = [Tile(k, LABELS[k], totals[k], HELP[k]) for k in ("attacks", "killed", "injured", "children_killed", "children_injured")]
+    services = totals["people_without_service"] or {"any service": 0}
+    for service, people in services.items():
+        out.append(Tile("people_without_service", f"Without {service}", people, HELP["people_without_service"]))
+    facilities = totals["facilities_hit"]
+    detail = ", ".join(f"{name.replace('_', ' ')} {count:,}" for name, count in facilities.items())
+    out.append(Tile("facilities_hit", LABELS["facilities_hit"], sum(facilities.values()), HELP["facilities_hit"], detail))
+    out.append(Tile("projectiles_launched", LABELS["projectiles_launched"], totals["projectiles_launched"], HELP["projectiles_launched"]))
+    return out
