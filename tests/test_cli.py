@@ -1,0 +1,87 @@
+"""The impact command: summary prints the same totals as the page; serve passes options through."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dashboard import cli
+from dashboard.query import Filters, summarize
+
+
+@pytest.fixture
+def env(settings, monkeypatch):
+    monkeypatch.setenv("IMPACT_DB_URL", settings.db_url)
+    monkeypatch.setenv("IMPACT_QUARANTINE_DIR", str(settings.quarantine_dir))
+    return settings
+
+
+def run_json(capsys, *args: str) -> dict:
+    assert cli.main(["summary", *args, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_summary_json_unfiltered(env, capsys, records):
+    printed = run_json(capsys)
+    assert printed == summarize(records)
+    assert list(printed) == [
+        "attacks", "killed", "injured", "children_killed", "children_injured",
+        "people_without_service", "facilities_hit", "projectiles_launched",
+    ]  # fmt: skip
+    assert printed["people_without_service"] == {"heating": 40000}
+
+
+def test_summary_json_filters(env, capsys, records):
+    assert run_json(capsys, "--city", "Kherson")["attacks"] == 2
+    assert run_json(capsys, "--city", "odessa", "--city", "Kryvyy Rih")["injured"] == 12
+    assert run_json(capsys, "--oblast", "UA-65")["killed"] == 3
+    dated = run_json(capsys, "--start", "2024-03-13", "--end", "2024-03-13")
+    assert dated == summarize(records, Filters(start=__import__("datetime").date(2024, 3, 13), end=__import__("datetime").date(2024, 3, 13)))
+
+
+def test_summary_text(env, capsys):
+    assert cli.main(["summary", "--oblast", "Kherson"]) == 0
+    out = capsys.readouterr().out
+    assert "attacks" in out and "40,000" in out
+    assert "place filters do not narrow it" in out
+
+
+def test_unknown_oblast_exits_2_with_message(env, capsys):
+    assert cli.main(["summary", "--oblast", "Narnia"]) == 2
+    assert "unknown oblast 'Narnia'" in capsys.readouterr().err
+
+
+def test_bad_date_is_refused(env, capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["summary", "--start", "13/03/2024"])
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_export_writes_exactly_the_filtered_rows(env, tmp_path):
+    out = tmp_path / "kherson.csv"
+    assert cli.main(["export", "--oblast", "Kherson", "--out", str(out)]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("incident_id,event_date,")
+    assert len([line for line in lines[1:] if line.startswith("inc-")]) == 3
+
+
+def test_serve_passes_streamlit_options_and_env(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append((command, env)) or 0)
+    monkeypatch.setenv("STREAMLIT_SERVER_PORT", "8765")
+    assert cli.main(["serve", "--server.address", "127.0.0.1", "--server.headless", "true"]) == 0
+    command, env = calls[0]
+    assert command[:4] == [sys.executable, "-m", "streamlit", "run"]
+    assert command[4].endswith("dashboard/app.py")
+    assert command[5:] == ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    assert env["STREAMLIT_SERVER_PORT"] == "8765"
+    assert env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] == "true"
+    assert env["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] == "false"
+
+
+def test_console_script_runs(env):
+    result = subprocess.run(["impact", "summary", "--json", "--city", "Kiev"], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout)["attacks"] == 0

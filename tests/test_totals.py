@@ -1,0 +1,139 @@
+"""Every total on the seed records, unfiltered and under city, oblast, date, weapon and asset filters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard.query import TOTAL_KEYS, Filters, filter_incidents, summarize, timeline
+from dashboard.records import load_records
+from geo.oblasts import UnknownOblastError
+from tests.builders import append_rows, record_folder
+
+ALL = {
+    "attacks": 5,
+    "killed": 3,
+    "injured": 13,
+    "children_killed": 1,
+    "children_injured": 1,
+    "people_without_service": {"heating": 40000},
+    "facilities_hit": {
+        "civilian_infrastructure": 1,
+        "energy_infrastructure": 1,
+        "gas_pipeline": 2,
+        "residential_building": 40,
+        "school": 1,
+        "thermal_power_plant": 1,
+    },
+    "projectiles_launched": 140,
+}
+
+
+def test_unfiltered_totals(records):
+    assert summarize(records) == ALL
+    assert tuple(summarize(records)) == TOTAL_KEYS
+
+
+@pytest.mark.parametrize("spelling", ["Kherson", "kherson", " KHERSON "])
+def test_city_kherson(records, spelling):
+    totals = summarize(records, Filters(cities=(spelling,)))
+    # The girl killed by shelling and the thermal power plant; the oblast-level strike has no city.
+    assert totals["attacks"] == 2
+    assert (totals["killed"], totals["children_killed"], totals["injured"]) == (1, 1, 0)
+    assert totals["people_without_service"] == {"heating": 40000}
+    assert totals["facilities_hit"] == {"thermal_power_plant": 1}
+
+
+@pytest.mark.parametrize("spelling", ["Kryvyi Rih", "Kryvyy Rih", "Krivoy Rog"])
+def test_city_kryvyi_rih_spellings(records, spelling):
+    totals = summarize(records, Filters(cities=(spelling,)))
+    assert (totals["attacks"], totals["injured"], totals["children_injured"]) == (1, 6, 1)
+    assert totals["facilities_hit"] == {"gas_pipeline": 2, "residential_building": 40, "school": 1}
+    assert totals["people_without_service"] == {}
+
+
+def test_city_odessa_spelling(records):
+    assert summarize(records, Filters(cities=("Odessa",)))["injured"] == 6
+    assert summarize(records, Filters(cities=("Odesa", "Kherson")))["attacks"] == 3
+
+
+@pytest.mark.parametrize("spelling", ["Kherson Oblast", "Khersonska", "UA-65", "UA65", "kherson"])
+def test_oblast_kherson(records, spelling):
+    totals = summarize(records, Filters(oblasts=(spelling,)))
+    assert (totals["attacks"], totals["killed"], totals["injured"]) == (3, 3, 1)
+    assert totals["children_killed"] == 1
+
+
+def test_unknown_oblast_is_an_error(records):
+    with pytest.raises(UnknownOblastError, match="Narnia"):
+        summarize(records, Filters(oblasts=("Narnia",)))
+
+
+def test_date_range_one_night(records):
+    totals = summarize(records, Filters(start=date(2024, 3, 13), end=date(2024, 3, 13)))
+    assert (totals["attacks"], totals["injured"], totals["projectiles_launched"]) == (1, 6, 0)
+
+
+def test_date_range_from_the_14th(records):
+    totals = summarize(records, Filters(start=date(2024, 3, 14)))
+    assert (totals["attacks"], totals["killed"], totals["injured"]) == (3, 2, 7)
+    assert totals["projectiles_launched"] == 140
+
+
+def test_place_filters_do_not_narrow_launch_counts(records):
+    assert summarize(records, Filters(cities=("Kyiv",)))["projectiles_launched"] == 140
+    assert summarize(records, Filters(cities=("Kyiv",)))["attacks"] == 0
+
+
+def test_weapon_filter_narrows_incidents_and_salvos(records):
+    totals = summarize(records, Filters(weapons=("drone",)))
+    assert totals["attacks"] == 3  # thermal plant, Odesa, oblast-level Kherson
+    assert totals["projectiles_launched"] == 138
+
+
+def test_asset_type_filter(records):
+    totals = summarize(records, Filters(asset_types=("school",)))
+    assert totals["attacks"] == 1
+    assert totals["facilities_hit"] == {"school": 1}
+
+
+def test_salvos_are_not_attacks(records):
+    assert summarize(records)["attacks"] == len(records.incidents)
+
+
+def test_facility_hit_twice_counts_its_people_once(tmp_path):
+    second_strike = (
+        'inc-006,2024-03-15,day,,Kherson,Kherson Oblast,UA-65,46.6354,32.6169,2,drone,Russian forces,,,,,,"x",src-000,'
+        '"Further compounding the humanitarian crisis, the Kherson Thermal Power Plant, which provides heating for over '
+        '40,000 residents, was rendered inoperative after being targeted by Russian drones and artillery."'
+    )
+    second_impact = (
+        'imp-007,inc-006,ast-004,out_of_service,40000,at_least,src-000,"Further compounding the humanitarian crisis, '
+        "the Kherson Thermal Power Plant, which provides heating for over 40,000 residents, was rendered inoperative "
+        'after being targeted by Russian drones and artillery."'
+    )
+    folder = record_folder(tmp_path, incidents_edit=append_rows(second_strike), impacts_edit=append_rows(second_impact))
+    report = load_records(folder)
+    assert report.failures.empty, report.failures
+    totals = summarize(report.records)
+    assert totals["attacks"] == 6
+    assert totals["people_without_service"] == {"heating": 40000}
+    assert totals["facilities_hit"]["thermal_power_plant"] == 1
+
+
+def test_people_served_count_when_service_lost_but_no_figure_given(tmp_path):
+    folder = record_folder(tmp_path, impacts_edit=lambda t: t.replace("out_of_service,40000,at_least", "destroyed,,"))
+    totals = summarize(load_records(folder).records)
+    assert totals["people_without_service"] == {"heating": 40000}
+
+
+def test_damaged_facility_without_figure_adds_no_people(records):
+    assert "housing" not in summarize(records)["people_without_service"]
+
+
+def test_timeline_has_every_day(records):
+    per_day = timeline(filter_incidents(records, Filters()))
+    assert [d.strftime("%Y-%m-%d") for d in per_day.index] == ["2024-03-12", "2024-03-13", "2024-03-14"]
+    assert per_day["attacks"].tolist() == [1, 1, 3]
+    assert per_day["killed"].sum() == 3 and per_day["injured"].sum() == 13
