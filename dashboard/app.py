@@ -122,7 +122,7 @@ with timeline_tab:
     st.bar_chart(per_day[["killed", "injured"]])
 with table_tab:
     extract = export_frame(incidents)
-    st.dataframe(extract, hide_index=True, use_container_width=True)
+    st.dataframe(extract, hide_index=True, width="stretch")
     st.download_button(
         "Download these incidents (CSV)",
         to_csv_bytes(incidents),
@@ -143,4 +143,4 @@ with sources_tab:
         ]
     )
     st.subheader("Every record and the sentence it was coded from")
-    st.dataframe(quotes[["table", "record_id", "source_id", "quote"]], hide_index=True, use_container_width=True)
+    st.dataframe(quotes[["table", "record_id", "source_id", "quote"]], hide_index=True, width="stretch")

@@ -37,6 +37,7 @@ from dashboard.static_assets import LEAFLET_CSS, LEAFLET_JS
 from geo.boundaries import Boundaries
 
 UKRAINE_CENTRE = (48.4, 31.2)
+UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]]
 APPROX_RADIUS_M = 60_000  # an oblast-sized circle when no outline is available
 
 # What an incident hit decides its colour; the first category present wins.
@@ -155,7 +156,7 @@ def legend_html(boundary_note: str) -> str:
         'margin-right:4px"></span>Oblast-level report: area, not a point</div>'
     )
     rows.append("<div>Circle size: people killed and injured</div>")
-    rows.append(f'<div style="color:#555;max-width:220px">{esc(boundary_note)}</div>')
+    rows.append(f'<div style="color:#555;max-width:220px;overflow-wrap:anywhere">{esc(boundary_note)}</div>')
     return '<div style="font-weight:600">What was hit</div>' + "".join(rows)
 
 
@@ -168,6 +169,7 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
     # Replace folium's CDN defaults (Leaflet, jQuery, Bootstrap, Font Awesome) with our own copy of Leaflet.
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
+    m.fit_bounds(UKRAINE_BOUNDS)
     attributions = ["Records: see the Sources tab"]
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "Map tiles", name="Basemap").add_to(m)
@@ -178,7 +180,7 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
                 "geometry": json.loads(json.dumps(row.geometry.__geo_interface__)),
                 "properties": {
                     "tooltip": esc(row.oblast),
-                    "style": {"color": "#555", "weight": 1, "fill": True, "fillColor": "#f2f2f2", "fillOpacity": 0.4},
+                    "style": {"className": "impact-outline", "color": "#555", "weight": 1, "fill": True, "fillColor": "#f2f2f2", "fillOpacity": 0.4},
                 },
             }
             for row in boundaries.frame.itertuples()
@@ -240,6 +242,7 @@ def incident_features(
                     "popup": popup,
                     "tooltip": f"{esc(row.place)}: {esc(label)} ({esc(row.event_date.strftime('%Y-%m-%d'))})",
                     "style": {
+                        "className": "impact-incident",
                         "radius": 7 + min(harmed, 40) ** 0.5 * 2,
                         "color": "#222" if row.geo_precision == "1" else colour,
                         "weight": 2 if row.geo_precision == "1" else 1,
@@ -253,7 +256,7 @@ def incident_features(
         rows = incidents[(incidents["oblast_iso"] == iso) & (incidents["geo_precision"] == "3")]
         name = rows["oblast"].iloc[0]
         tooltip = f"{esc(name)}: {len(popups)} oblast-level report(s); exact location not known"
-        style = {"color": "#444", "weight": 2, "dashArray": "6 6", "fillColor": "#444", "fillOpacity": 0.12}
+        style = {"className": "impact-oblast-area", "color": "#444", "weight": 2, "dashArray": "6 6", "fillColor": "#444", "fillOpacity": 0.12}
         popup = "<hr>".join(popups)
         if boundaries.available and iso in set(boundaries.frame["oblast_iso"]):
             geometry = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso].geometry.iloc[0]
@@ -314,7 +317,7 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
                     "id": esc(asset_id),
                     "popup": popup,
                     "tooltip": f"{esc(asset['name'])}: {esc(states)}",
-                    "style": {"radius": 4, "color": "#222", "weight": 2, "fillColor": colour, "fillOpacity": 1},
+                    "style": {"className": "impact-facility", "radius": 4, "color": "#222", "weight": 2, "fillColor": colour, "fillOpacity": 1},
                 },
             }
         )

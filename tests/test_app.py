@@ -1,0 +1,83 @@
+"""The page through Streamlit's AppTest: tiles show the same totals as the CLI; filters change them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.config import PROJECT_ROOT
+from dashboard.query import Filters, summarize
+from dashboard.tiles import tiles
+
+APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def app(settings, monkeypatch, boundary_file):
+    monkeypatch.setenv("IMPACT_DB_URL", settings.db_url)
+    monkeypatch.setenv("IMPACT_QUARANTINE_DIR", str(settings.quarantine_dir))
+    monkeypatch.setenv("IMPACT_BOUNDARY_FILE", str(boundary_file))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def shown(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def expected(records, filters: Filters) -> dict[str, str]:
+    return {tile.label: f"{tile.value:,}" for tile in tiles(summarize(records, filters))}
+
+
+def test_tiles_show_the_seed_totals(app, records):
+    at = app.run()
+    assert not at.exception
+    assert shown(at) == expected(records, Filters())
+    assert shown(at)["Without heating"] == "40,000"
+    assert shown(at)["Attacks"] == "5" and shown(at)["Projectiles launched"] == "140"
+
+
+def test_every_tile_has_help(app):
+    at = app.run()
+    assert all(metric.help for metric in at.metric)
+
+
+def test_city_filter_changes_tiles(app, records):
+    at = app.run()
+    at.sidebar.multiselect[0].select("Kherson").run()
+    assert shown(at) == expected(records, Filters(cities=("Kherson",)))
+    assert shown(at)["Attacks"] == "2"
+    assert at.query_params["city"] in ("Kherson", ["Kherson"])
+
+
+def test_oblast_filter_changes_tiles(app, records):
+    at = app.run()
+    oblast = next(w for w in at.sidebar.multiselect if w.label == "Oblast")
+    oblast.select("Kherson Oblast").run()
+    assert shown(at) == expected(records, Filters(oblasts=("Kherson Oblast",)))
+    assert shown(at)["Killed"] == "3"
+
+
+def test_date_range_changes_tiles(app, records):
+    at = app.run()
+    at.sidebar.date_input[0].set_value((date(2024, 3, 13), date(2024, 3, 13))).run()
+    assert shown(at) == expected(records, Filters(start=date(2024, 3, 13), end=date(2024, 3, 13)))
+    assert shown(at)["Projectiles launched"] == "0"
+    assert at.query_params["start"] in ("2024-03-13", ["2024-03-13"])
+
+
+def test_link_with_query_string_reopens_the_view(app, records):
+    app.query_params["city"] = ["Odesa"]
+    app.query_params["start"] = "2024-03-14"
+    at = app.run()
+    assert shown(at) == expected(records, Filters(cities=("Odesa",), start=date(2024, 3, 14)))
+    assert at.sidebar.multiselect[0].value == ["Odesa"]
+
+
+def test_download_and_sources_are_on_the_page(app):
+    at = app.run()
+    assert any("incidents" in caption.value for caption in at.caption)
+    assert [tab.label for tab in at.tabs] == ["Map", "Timeline", "Incidents", "Sources"]
+    sources_tab = at.tabs[3]
+    assert any("descriptive title" in h.value for h in sources_tab.subheader)

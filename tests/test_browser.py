@@ -1,0 +1,133 @@
+"""One real page load in Debian's Chromium, with every request to another host blocked.
+
+Run alone with ``pytest -m browser``. Needs /usr/bin/chromium (``.ci/run`` installs it);
+the test skips locally without it and fails under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from dashboard.config import PROJECT_ROOT
+from tests.conftest import skip_or_fail
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(settings, boundary_file, tmp_path):
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        IMPACT_DB_URL=settings.db_url,
+        IMPACT_QUARANTINE_DIR=str(settings.quarantine_dir),
+        IMPACT_BOUNDARY_FILE=str(boundary_file),
+        STREAMLIT_SERVER_PORT=str(port),
+        STREAMLIT_SERVER_HEADLESS="true",
+        STREAMLIT_SERVER_ADDRESS="127.0.0.1",
+    )
+    log = open(tmp_path / "serve.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail(f"dashboard did not start: {(tmp_path / 'serve.log').read_text()}")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture
+def chromium():
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"{CHROMIUM} not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+
+
+def test_page_works_with_other_hosts_blocked(server, chromium, records):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1400})
+    blocked: list[str] = []
+
+    def only_localhost(route):
+        if urlparse(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_localhost)
+    started = time.monotonic()
+    page.goto(server)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+
+    map_frame = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        map_frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
+        if map_frame and map_frame.locator("path.impact-incident").count() > 0:
+            break
+        page.wait_for_timeout(200)
+    load_seconds = time.monotonic() - started
+    assert map_frame is not None, "the map component never loaded"
+
+    # Markers and outlines are drawn: 4 located incidents, 1 oblast-level area, 6 facilities, 27 oblasts.
+    assert map_frame.locator("path.impact-incident").count() == 4
+    assert map_frame.locator("path.impact-oblast-area").count() == 1
+    assert map_frame.locator("path.impact-facility").count() == 6
+    assert map_frame.locator("path.impact-outline").count() == 27
+    assert "geoBoundaries" in map_frame.locator(".leaflet-control-attribution").inner_text()
+    assert "What was hit" in map_frame.locator(".impact-legend").inner_text()
+
+    # A popup shows the source quote.
+    map_frame.locator("path.impact-incident").first.click(force=True)
+    map_frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
+    assert "blockquote" in map_frame.locator(".leaflet-popup-content").inner_html()
+
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    tiles = {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
+    assert tiles["Attacks"] == "5"
+    assert tiles["Killed"] == "3"
+    assert tiles["Injured"] == "13"
+    assert tiles["Without heating"] == "40,000"
+    assert tiles["Facilities hit"] == "46"
+    assert tiles["Projectiles launched"] == "140"
+
+    page.wait_for_timeout(600)  # let the popup finish fading in before the screenshot
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    (ARTIFACTS / "page-load.txt").write_text(f"{load_seconds:.2f} s from navigation to markers drawn\n")
+    print(f"page load until markers drawn: {load_seconds:.2f} s")
+    assert blocked == [], f"the page asked other hosts for: {blocked}"
