@@ -65,10 +65,20 @@ with st.sidebar:
         value=(linked.start or first_day, linked.end or last_day),
         format="YYYY-MM-DD",
     )
-    oblasts = st.multiselect("Oblast", sorted(set(options["oblasts"]) | set(linked.oblasts)), default=list(linked.oblasts))
-    weapons = st.multiselect("Weapon", sorted(set(options["weapons"]) | set(linked.weapons)), default=list(linked.weapons))
+    oblasts = st.multiselect(
+        "Oblast",
+        sorted(set(options["oblasts"]) | set(linked.oblasts)),
+        default=list(linked.oblasts),
+    )
+    weapons = st.multiselect(
+        "Weapon",
+        sorted(set(options["weapons"]) | set(linked.weapons)),
+        default=list(linked.weapons),
+    )
     asset_types = st.multiselect(
-        "Asset type hit", sorted(set(options["asset_types"]) | set(linked.asset_types)), default=list(linked.asset_types)
+        "Asset type hit",
+        sorted(set(options["asset_types"]) | set(linked.asset_types)),
+        default=list(linked.asset_types),
     )
 
 start, end = (list(picked) + [None, None])[:2] if isinstance(picked, tuple | list) else (picked, picked)
@@ -100,7 +110,9 @@ for index, tile in enumerate(tiles(totals)):
         st.metric(tile.label, f"{tile.value:,}", help=tile.help)
         if tile.detail:
             st.caption(tile.detail)
-st.caption("Projectiles launched: from launch counts in the date range; city, oblast and asset filters do not narrow it.")
+st.caption(
+    "Projectiles launched: from launch counts in the date range; city, oblast and asset filters do not narrow it."
+)
 
 map_tab, timeline_tab, table_tab, sources_tab = st.tabs(["Map", "Timeline", "Incidents", "Sources"])
 with map_tab:
@@ -136,10 +148,18 @@ with sources_tab:
         st.caption(source.notes)
     quotes = pd.concat(
         [
-            records.incidents[["incident_id", "source_id", "quote"]].rename(columns={"incident_id": "record_id"}).assign(table="incidents"),
-            records.assets[["asset_id", "source_id", "quote"]].rename(columns={"asset_id": "record_id"}).assign(table="assets"),
-            records.impacts[["impact_id", "source_id", "quote"]].rename(columns={"impact_id": "record_id"}).assign(table="impacts"),
-            records.salvos[["salvo_id", "source_id", "quote"]].rename(columns={"salvo_id": "record_id"}).assign(table="salvos"),
+            records.incidents[["incident_id", "source_id", "quote"]]
+            .rename(columns={"incident_id": "record_id"})
+            .assign(table="incidents"),
+            records.assets[["asset_id", "source_id", "quote"]]
+            .rename(columns={"asset_id": "record_id"})
+            .assign(table="assets"),
+            records.impacts[["impact_id", "source_id", "quote"]]
+            .rename(columns={"impact_id": "record_id"})
+            .assign(table="impacts"),
+            records.salvos[["salvo_id", "source_id", "quote"]]
+            .rename(columns={"salvo_id": "record_id"})
+            .assign(table="salvos"),
         ]
     )
     st.subheader("Every record and the sentence it was coded from")

@@ -31,11 +31,23 @@ def _iso_date(text: str) -> date:
 def add_filter_options(command: argparse.ArgumentParser) -> None:
     """The filter options shared by every command that reads records."""
     command.add_argument("--city", action="append", default=[], metavar="NAME", help="settlement (repeatable)")
-    command.add_argument("--oblast", action="append", default=[], metavar="NAME", help="oblast name, ISO code or P-code (repeatable)")
+    command.add_argument(
+        "--oblast",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="oblast name, ISO code or P-code (repeatable)",
+    )
     command.add_argument("--start", type=_iso_date, metavar="YYYY-MM-DD", help="first day, inclusive")
     command.add_argument("--end", type=_iso_date, metavar="YYYY-MM-DD", help="last day, inclusive")
     command.add_argument("--weapon", action="append", default=[], metavar="TYPE", help="weapon type (repeatable)")
-    command.add_argument("--asset-type", action="append", default=[], metavar="TYPE", help="asset type hit (repeatable)")
+    command.add_argument(
+        "--asset-type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="asset type hit (repeatable)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:

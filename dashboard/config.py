@@ -32,12 +32,27 @@ class Settings:
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
-        "db_url": ("IMPACT_DB_URL", "SQLAlchemy URL of the store; default an SQLite file var/impact.sqlite"),
-        "data_dir": ("IMPACT_DATA_DIR", "folder of record files that fill an empty store; default data/"),
-        "boundary_file": ("IMPACT_BOUNDARY_FILE", "oblast boundary file (GeoJSON) for outlines; default none"),
-        "tiles_url": ("IMPACT_TILES_URL", "online basemap tile URL template; default empty: no tiles, fully offline"),
+        "db_url": (
+            "IMPACT_DB_URL",
+            "SQLAlchemy URL of the store; default an SQLite file var/impact.sqlite",
+        ),
+        "data_dir": (
+            "IMPACT_DATA_DIR",
+            "folder of record files that fill an empty store; default data/",
+        ),
+        "boundary_file": (
+            "IMPACT_BOUNDARY_FILE",
+            "oblast boundary file (GeoJSON) for outlines; default none",
+        ),
+        "tiles_url": (
+            "IMPACT_TILES_URL",
+            "online basemap tile URL template; default empty: no tiles, fully offline",
+        ),
         "tiles_attribution": ("IMPACT_TILES_ATTRIBUTION", "attribution shown with those tiles"),
-        "quarantine_dir": ("IMPACT_QUARANTINE_DIR", "where rejected rows are written; default var/rejected/"),
+        "quarantine_dir": (
+            "IMPACT_QUARANTINE_DIR",
+            "where rejected rows are written; default var/rejected/",
+        ),
     }
 
     @classmethod

@@ -51,6 +51,8 @@ HIT_CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Other civilian infrastructure", "#666666", ("transport", "unspecified")),
 )
 PEOPLE_ONLY = ("People harmed, no facility reported", "#1b9e77")
+LEGEND_STYLE = "background:#fff;padding:6px 8px;font:12px/1.4 sans-serif;border-radius:4px;box-shadow:0 0 4px #0004"
+QUOTE_STYLE = "margin:4px 0;padding-left:6px;border-left:3px solid #ccc"
 PRECISION_LABELS = {"1": "exact site", "2": "settlement centre (approximate)", "3": "oblast only"}
 
 
@@ -117,7 +119,7 @@ class MapNotes(MacroElement):
             var legend = L.control({position: "bottomright"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "impact-legend");
-                div.style.cssText = "background:#fff;padding:6px 8px;font:12px/1.4 sans-serif;border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3)";
+                div.style.cssText = {{ this.legend_style|tojson }};
                 div.innerHTML = {{ this.legend|tojson }};
                 return div;
             };
@@ -133,6 +135,7 @@ class MapNotes(MacroElement):
     def __init__(self, legend_html: str, attributions: list[str]) -> None:
         super().__init__()
         self._name = "MapNotes"
+        self.legend_style = LEGEND_STYLE
         self.legend = legend_html
         self.attributions = attributions
 
@@ -180,7 +183,14 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
                 "geometry": json.loads(json.dumps(row.geometry.__geo_interface__)),
                 "properties": {
                     "tooltip": esc(row.oblast),
-                    "style": {"className": "impact-outline", "color": "#555", "weight": 1, "fill": True, "fillColor": "#f2f2f2", "fillOpacity": 0.4},
+                    "style": {
+                        "className": "impact-outline",
+                        "color": "#555",
+                        "weight": 1,
+                        "fill": True,
+                        "fillColor": "#f2f2f2",
+                        "fillOpacity": 0.4,
+                    },
                 },
             }
             for row in boundaries.frame.itertuples()
@@ -204,7 +214,8 @@ def _incident_popup(row, sources: pd.DataFrame, facilities: pd.DataFrame) -> str
     )
     return (
         f"<b>{place}</b>, {esc(row.oblast)}<br>"
-        f"{esc(row.event_date.strftime('%Y-%m-%d'))} ({esc(row.date_precision)}; as stated: {esc(row.date_as_stated)})<br>"
+        f"{esc(row.event_date.strftime('%Y-%m-%d'))} ({esc(row.date_precision)}; "
+        f"as stated: {esc(row.date_as_stated)})<br>"
         f"Location: {esc(PRECISION_LABELS.get(row.geo_precision, row.geo_precision))}<br>"
         f"Weapons: {esc(row.weapons.replace(';', ', '))}<br>"
         f"Perpetrator as reported: {esc(row.perpetrator_as_reported)}"
@@ -212,7 +223,7 @@ def _incident_popup(row, sources: pd.DataFrame, facilities: pd.DataFrame) -> str
         f"Killed: {_figure(row.killed)} (children {_figure(row.children_killed)}); "
         f"injured: {_figure(row.injured)} (children {_figure(row.children_injured)})<br>"
         + (f"Facilities hit:<ul style='margin:2px 0 2px 16px;padding:0'>{facility_rows}</ul>" if facility_rows else "")
-        + f"<blockquote style='margin:4px 0;padding-left:6px;border-left:3px solid #ccc'>{esc(row.quote)}</blockquote>"
+        + f"<blockquote style='{QUOTE_STYLE}'>{esc(row.quote)}</blockquote>"
         f"<small>Source: {esc(source_title)} [{esc(row.source_id)}]</small>"
     )
 
@@ -235,7 +246,10 @@ def incident_features(
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(row.longitude), float(row.latitude)]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(row.longitude), float(row.latitude)],
+                },
                 "properties": {
                     "kind": "incident",
                     "id": esc(row.incident_id),
@@ -256,7 +270,14 @@ def incident_features(
         rows = incidents[(incidents["oblast_iso"] == iso) & (incidents["geo_precision"] == "3")]
         name = rows["oblast"].iloc[0]
         tooltip = f"{esc(name)}: {len(popups)} oblast-level report(s); exact location not known"
-        style = {"className": "impact-oblast-area", "color": "#444", "weight": 2, "dashArray": "6 6", "fillColor": "#444", "fillOpacity": 0.12}
+        style = {
+            "className": "impact-oblast-area",
+            "color": "#444",
+            "weight": 2,
+            "dashArray": "6 6",
+            "fillColor": "#444",
+            "fillOpacity": 0.12,
+        }
         popup = "<hr>".join(popups)
         if boundaries.available and iso in set(boundaries.frame["oblast_iso"]):
             geometry = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso].geometry.iloc[0]
@@ -264,7 +285,13 @@ def incident_features(
                 {
                     "type": "Feature",
                     "geometry": geometry.__geo_interface__,
-                    "properties": {"kind": "oblast_area", "shape": "area", "popup": popup, "tooltip": tooltip, "style": style},
+                    "properties": {
+                        "kind": "oblast_area",
+                        "shape": "area",
+                        "popup": popup,
+                        "tooltip": tooltip,
+                        "style": style,
+                    },
                 }
             )
         else:
@@ -272,7 +299,10 @@ def incident_features(
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [float(row.longitude), float(row.latitude)]},
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [float(row.longitude), float(row.latitude)],
+                    },
                     "properties": {
                         "kind": "oblast_area",
                         "shape": "approximate",
@@ -306,25 +336,37 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
             f"<b>{esc(asset['name'])}</b><br>Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
             f"Service: {esc(asset['service'])}; people served: {esc(served_text)}<br>"
             f"State after attack: {esc(states)}; hit {len(group)} time(s)<br>"
-            f"<blockquote style='margin:4px 0;padding-left:6px;border-left:3px solid #ccc'>{esc(asset['quote'])}</blockquote>"
+            f"<blockquote style='{QUOTE_STYLE}'>{esc(asset['quote'])}</blockquote>"
         )
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(asset["longitude"]), float(asset["latitude"])]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(asset["longitude"]), float(asset["latitude"])],
+                },
                 "properties": {
                     "kind": "facility",
                     "id": esc(asset_id),
                     "popup": popup,
                     "tooltip": f"{esc(asset['name'])}: {esc(states)}",
-                    "style": {"className": "impact-facility", "radius": 4, "color": "#222", "weight": 2, "fillColor": colour, "fillOpacity": 1},
+                    "style": {
+                        "className": "impact-facility",
+                        "radius": 4,
+                        "color": "#222",
+                        "weight": 2,
+                        "fillColor": colour,
+                        "fillOpacity": 1,
+                    },
                 },
             }
         )
     return features
 
 
-def data_layers(records: Records, incidents: pd.DataFrame, hit: pd.DataFrame, boundaries: Boundaries) -> folium.FeatureGroup:
+def data_layers(
+    records: Records, incidents: pd.DataFrame, hit: pd.DataFrame, boundaries: Boundaries
+) -> folium.FeatureGroup:
     """The layers that change with the filters, in one feature group."""
     group = folium.FeatureGroup(name="Incidents and facilities")
     DataLayer(incident_features(records, incidents, hit, boundaries), name="Incidents").add_to(group)

@@ -87,7 +87,13 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
         if len(cells) > len(header):
             extra = ",".join(cells[len(header) :])
             failures.append(
-                _failure(file, start_line, "", extra, f"row has {len(cells)} cells, header has {len(header)}")
+                _failure(
+                    file,
+                    start_line,
+                    "",
+                    extra,
+                    f"row has {len(cells)} cells, header has {len(header)}",
+                )
             )
         padded = (cells + [""] * len(header))[: len(header)]
         rows.append(padded)
@@ -98,7 +104,13 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
 
 
 def _failure(file: str, line: int | None, column: str, value: object, rule: str) -> dict:
-    return {"file": file, "line": line, "column": column, "value": "" if value is None else str(value), "rule": rule}
+    return {
+        "file": file,
+        "line": line,
+        "column": column,
+        "value": "" if value is None else str(value),
+        "rule": rule,
+    }
 
 
 def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -> list[dict]:
@@ -134,7 +146,13 @@ def _row_failures(records: dict[str, pd.DataFrame], table: str, root: Path) -> l
         for line, value in frame[name].items():
             if value and value not in known:
                 failures.append(
-                    _failure(schema.file, line, name, value, f"must name an accepted record in {SCHEMAS[target_table].file}")
+                    _failure(
+                        schema.file,
+                        line,
+                        name,
+                        value,
+                        f"must name an accepted record in {SCHEMAS[target_table].file}",
+                    )
                 )
     if "quote" in frame.columns and "sources" in records:
         documents = _source_documents(records["sources"], root)
@@ -142,18 +160,38 @@ def _row_failures(records: dict[str, pd.DataFrame], table: str, root: Path) -> l
             document = documents.get(row["source_id"])
             if document is not None and _squash(row["quote"]) not in document:
                 failures.append(
-                    _failure(schema.file, line, "quote", row["quote"], "must appear word for word in the source document")
+                    _failure(
+                        schema.file,
+                        line,
+                        "quote",
+                        row["quote"],
+                        "must appear word for word in the source document",
+                    )
                 )
     if "oblast_iso" in frame.columns:
         for line, row in frame.iterrows():
             try:
                 named = resolve_oblast(row["oblast"]).iso
             except UnknownOblastError:
-                failures.append(_failure(schema.file, line, "oblast", row["oblast"], "must name one of Ukraine's 27 units"))
+                failures.append(
+                    _failure(
+                        schema.file,
+                        line,
+                        "oblast",
+                        row["oblast"],
+                        "must name one of Ukraine's 27 units",
+                    )
+                )
                 continue
             if row["oblast_iso"] and named != row["oblast_iso"]:
                 failures.append(
-                    _failure(schema.file, line, "oblast_iso", row["oblast_iso"], f"must match the oblast named ({named})")
+                    _failure(
+                        schema.file,
+                        line,
+                        "oblast_iso",
+                        row["oblast_iso"],
+                        f"must match the oblast named ({named})",
+                    )
                 )
     if table == "incidents":
         for line, row in frame.iterrows():
@@ -161,12 +199,26 @@ def _row_failures(records: dict[str, pd.DataFrame], table: str, root: Path) -> l
                 total, children = row[part], row[f"children_{part}"]
                 if total and children and int(children) > int(total):
                     failures.append(
-                        _failure(schema.file, line, f"children_{part}", children, f"must not exceed {part} ({total})")
+                        _failure(
+                            schema.file,
+                            line,
+                            f"children_{part}",
+                            children,
+                            f"must not exceed {part} ({total})",
+                        )
                     )
     if table == "sources":
         for line, row in frame.iterrows():
             if row["path"] and not (root / row["path"]).is_file():
-                failures.append(_failure(schema.file, line, "path", row["path"], "source document must exist under the project root"))
+                failures.append(
+                    _failure(
+                        schema.file,
+                        line,
+                        "path",
+                        row["path"],
+                        "source document must exist under the project root",
+                    )
+                )
     return failures
 
 
@@ -269,5 +321,8 @@ def typed_table(table: str, text_frame: pd.DataFrame) -> pd.DataFrame:
 
 def empty_records() -> Records:
     return Records(
-        **{table: typed_table(table, pd.DataFrame(columns=list(s.columns), dtype="str")) for table, s in SCHEMAS.items()}
+        **{
+            table: typed_table(table, pd.DataFrame(columns=list(s.columns), dtype="str"))
+            for table, s in SCHEMAS.items()
+        }
     )

@@ -217,9 +217,7 @@ class IncidentSchema(RecordSchema):
             vocabulary=tuple(sorted(o.iso for o in OBLASTS)),
         ),
         "latitude": ColumnSpec("number", "Latitude (WGS84).", required=True, unit="degrees", low=-90, high=90),
-        "longitude": ColumnSpec(
-            "number", "Longitude (WGS84).", required=True, unit="degrees", low=-180, high=180
-        ),
+        "longitude": ColumnSpec("number", "Longitude (WGS84).", required=True, unit="degrees", low=-180, high=180),
         "geo_precision": ColumnSpec(
             "code",
             "1 = the site itself, 2 = the settlement (coordinates are its centre), 3 = oblast "
@@ -255,11 +253,15 @@ class AssetSchema(RecordSchema):
             "code", "exact, or at_least when the source says 'over'.", vocabulary=QUALIFIERS
         ),
         "asset_count": ColumnSpec(
-            "count", "Facilities in this record (e.g. 40 for 'over 40 residential buildings').",
-            required=True, unit="facilities",
+            "count",
+            "Facilities in this record (e.g. 40 for 'over 40 residential buildings').",
+            required=True,
+            unit="facilities",
         ),
         "count_qualifier": ColumnSpec(
-            "code", "exact, or at_least for 'over N' or an unstated plural.", required=True,
+            "code",
+            "exact, or at_least for 'over N' or an unstated plural.",
+            required=True,
             vocabulary=QUALIFIERS,
         ),
         "place": ColumnSpec("text", "Settlement."),
@@ -278,11 +280,11 @@ class ImpactSchema(RecordSchema):
     key = "impact_id"
     columns = {
         "impact_id": ColumnSpec("id", "Identifier of the impact.", required=True, unique=True),
-        "incident_id": ColumnSpec(
-            "id", "The incident.", required=True, references="incidents.incident_id"
-        ),
+        "incident_id": ColumnSpec("id", "The incident.", required=True, references="incidents.incident_id"),
         "asset_id": ColumnSpec("id", "The asset it hit.", required=True, references="assets.asset_id"),
-        "state_after": ColumnSpec("code", "State of the asset after the attack.", required=True, vocabulary=STATES_AFTER),
+        "state_after": ColumnSpec(
+            "code", "State of the asset after the attack.", required=True, vocabulary=STATES_AFTER
+        ),
         "people_without_service": ColumnSpec(
             "count", "People who lost the asset's service, where the source says.", unit="people"
         ),

@@ -45,7 +45,12 @@ TABLES: dict[str, sa.Table] = {
         name,
         metadata,
         *(
-            sa.Column(column, _SQL_TYPES[spec.kind](), primary_key=(column == schema.key), nullable=column != schema.key)
+            sa.Column(
+                column,
+                _SQL_TYPES[spec.kind](),
+                primary_key=(column == schema.key),
+                nullable=column != schema.key,
+            )
             for column, spec in schema.columns.items()
         ),
     )

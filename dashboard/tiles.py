@@ -46,12 +46,37 @@ class Tile:
 
 def tiles(totals: dict) -> list[Tile]:
     """Tiles in display order for a totals dict from ``summarize``."""
-    out = [Tile(k, LABELS[k], totals[k], HELP[k]) for k in ("attacks", "killed", "injured", "children_killed", "children_injured")]
+    out = [
+        Tile(k, LABELS[k], totals[k], HELP[k])
+        for k in ("attacks", "killed", "injured", "children_killed", "children_injured")
+    ]
     services = totals["people_without_service"] or {"any service": 0}
     for service, people in services.items():
-        out.append(Tile("people_without_service", f"Without {service}", people, HELP["people_without_service"]))
+        out.append(
+            Tile(
+                "people_without_service",
+                f"Without {service}",
+                people,
+                HELP["people_without_service"],
+            )
+        )
     facilities = totals["facilities_hit"]
     detail = ", ".join(f"{name.replace('_', ' ')} {count:,}" for name, count in facilities.items())
-    out.append(Tile("facilities_hit", LABELS["facilities_hit"], sum(facilities.values()), HELP["facilities_hit"], detail))
-    out.append(Tile("projectiles_launched", LABELS["projectiles_launched"], totals["projectiles_launched"], HELP["projectiles_launched"]))
+    out.append(
+        Tile(
+            "facilities_hit",
+            LABELS["facilities_hit"],
+            sum(facilities.values()),
+            HELP["facilities_hit"],
+            detail,
+        )
+    )
+    out.append(
+        Tile(
+            "projectiles_launched",
+            LABELS["projectiles_launched"],
+            totals["projectiles_launched"],
+            HELP["projectiles_launched"],
+        )
+    )
     return out

@@ -18,7 +18,12 @@ from datetime import date
 from dashboard.query import Filters
 
 # query-string key -> Filters field, for the list-valued filters
-LIST_KEYS = {"city": "cities", "oblast": "oblasts", "weapon": "weapons", "asset_type": "asset_types"}
+LIST_KEYS = {
+    "city": "cities",
+    "oblast": "oblasts",
+    "weapon": "weapons",
+    "asset_type": "asset_types",
+}
 
 
 def _as_list(value: str | Sequence[str] | None) -> list[str]:
@@ -50,4 +55,9 @@ def query_from_filters(filters: Filters) -> dict[str, list[str]]:
     for key in ("start", "end"):
         if getattr(filters, key) is not None:
             params[key] = [getattr(filters, key).isoformat()]
-    return dict(sorted(params.items(), key=lambda item: ["city", "oblast", "start", "end", "weapon", "asset_type"].index(item[0])))
+    return dict(
+        sorted(
+            params.items(),
+            key=lambda item: ["city", "oblast", "start", "end", "weapon", "asset_type"].index(item[0]),
+        )
+    )

@@ -72,9 +72,7 @@ PLACES: tuple[Place, ...] = (
     Place("Simferopol", "UA-43", 44.9521, 34.1024, ("Сімферополь",)),
 )
 
-_INDEX: dict[str, Place] = {
-    name_key(spelling): place for place in PLACES for spelling in (place.name, *place.aliases)
-}
+_INDEX: dict[str, Place] = {name_key(spelling): place for place in PLACES for spelling in (place.name, *place.aliases)}
 
 
 def find_place(name: str) -> Place | None:

@@ -39,7 +39,13 @@ def test_summary_json_filters(env, capsys, records):
     assert run_json(capsys, "--city", "odessa", "--city", "Kryvyy Rih")["injured"] == 12
     assert run_json(capsys, "--oblast", "UA-65")["killed"] == 3
     dated = run_json(capsys, "--start", "2024-03-13", "--end", "2024-03-13")
-    assert dated == summarize(records, Filters(start=__import__("datetime").date(2024, 3, 13), end=__import__("datetime").date(2024, 3, 13)))
+    assert dated == summarize(
+        records,
+        Filters(
+            start=__import__("datetime").date(2024, 3, 13),
+            end=__import__("datetime").date(2024, 3, 13),
+        ),
+    )
 
 
 def test_summary_text(env, capsys):
@@ -83,5 +89,10 @@ def test_serve_passes_streamlit_options_and_env(monkeypatch, tmp_path):
 
 
 def test_console_script_runs(env):
-    result = subprocess.run(["impact", "summary", "--json", "--city", "Kiev"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["impact", "summary", "--json", "--city", "Kiev"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(result.stdout)["attacks"] == 0

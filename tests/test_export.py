@@ -31,7 +31,7 @@ def test_csv_has_documented_header_and_filtered_rows(records):
 
 def test_numbers_untouched_and_text_neutralised(records):
     incidents = filter_incidents(records, Filters()).copy()
-    incidents.loc[incidents.index[0], "description"] = "=HYPERLINK(\"http://evil\")"
+    incidents.loc[incidents.index[0], "description"] = '=HYPERLINK("http://evil")'
     frame = pd.read_csv(io.BytesIO(to_csv_bytes(incidents)), dtype=str, keep_default_na=False)
     assert frame.loc[0, "description"].startswith("'=")
     by_id = frame.set_index("incident_id")

@@ -15,7 +15,8 @@ from geo.boundaries import load_boundaries
 from tests.builders import record_folder
 
 
-def render(records, boundaries, filters=Filters(), **kwargs) -> str:
+def render(records, boundaries, filters: Filters | None = None, **kwargs) -> str:
+    filters = filters or Filters()
     incidents = filter_incidents(records, filters)
     m = build_map(records, incidents, impacts_in_view(records, incidents, filters), boundaries, **kwargs)
     assert external_links(m) == []
@@ -30,13 +31,21 @@ def features_in(rendered: str) -> list[dict]:
 def test_map_loads_nothing_from_other_hosts(records, boundary_file):
     html = render(records, load_boundaries(boundary_file))
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
-    assert urls == ["/app/static/vendor/leaflet/leaflet.js", "/app/static/vendor/leaflet/leaflet.css"]
+    assert urls == [
+        "/app/static/vendor/leaflet/leaflet.js",
+        "/app/static/vendor/leaflet/leaflet.css",
+    ]
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
 def test_no_tiles_by_default_and_tiles_when_configured(records):
     assert "L.tileLayer" not in render(records, load_boundaries(None))
-    html = render(records, load_boundaries(None), tiles_url="http://localhost:8080/{z}/{x}/{y}.png", tiles_attribution="Local tiles")
+    html = render(
+        records,
+        load_boundaries(None),
+        tiles_url="http://localhost:8080/{z}/{x}/{y}.png",
+        tiles_attribution="Local tiles",
+    )
     assert "L.tileLayer" in html and "localhost:8080" in html and "Local tiles" in html
 
 
@@ -72,8 +81,14 @@ def test_oblast_level_report_is_an_area_never_a_point(records, boundary_file):
 
 def test_incidents_styled_by_what_was_hit(records):
     incidents = filter_incidents(records, Filters())
-    features = incident_features(records, incidents, impacts_in_view(records, incidents, Filters()), load_boundaries(None))
-    colour = {f["properties"]["id"]: f["properties"]["style"]["fillColor"] for f in features if f["properties"]["kind"] == "incident"}
+    features = incident_features(
+        records, incidents, impacts_in_view(records, incidents, Filters()), load_boundaries(None)
+    )
+    colour = {
+        f["properties"]["id"]: f["properties"]["style"]["fillColor"]
+        for f in features
+        if f["properties"]["kind"] == "incident"
+    }
     assert colour["inc-003"] == "#d95f02"  # thermal power plant: heating
     assert colour["inc-002"] == "#1b9e77"  # people harmed, no facility reported
 
@@ -100,7 +115,10 @@ HOSTILE = "<img src=x onerror=alert(1)> ${alert(2)} `backtick` </script><script>
 @pytest.fixture
 def hostile_records(tmp_path):
     def poison(text: str) -> str:
-        return text.replace("Drone strikes injured six people", HOSTILE.replace('"', "") + " Drone strikes injured six people")
+        return text.replace(
+            "Drone strikes injured six people",
+            HOSTILE.replace('"', "") + " Drone strikes injured six people",
+        )
 
     def poison_place(text: str) -> str:
         return text.replace(",Odesa,Odesa Oblast,", ',"Odesa <b onmouseover=alert(4)>${x}</b>",Odesa Oblast,')

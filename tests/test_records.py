@@ -51,7 +51,10 @@ def test_broken_rows_are_reported_with_file_line_column_value_rule(tmp_path):
     def damage(text: str) -> str:
         text = text.replace("inc-002,2024-03-12", "inc-002,2024-02-30")
         text = text.replace("UA-51,46.4825,30.7233,2,drone", "UA-51,146.4825,30.7233,2,laser")
-        return text.replace("Vladimir Saldo, Moscow-installed regional leader\",2,", "Vladimir Saldo, Moscow-installed regional leader\",two,")
+        return text.replace(
+            'Vladimir Saldo, Moscow-installed regional leader",2,',
+            'Vladimir Saldo, Moscow-installed regional leader",two,',
+        )
 
     report = load_records(record_folder(tmp_path, incidents_edit=damage))
     failures = report.failures[report.failures["file"] == "incidents.csv"]
@@ -89,7 +92,10 @@ def test_rejected_rows_keep_their_own_columns_and_a_reason(tmp_path):
 
 def test_quote_not_in_source_is_rejected(tmp_path):
     report = load_records(
-        record_folder(tmp_path, assets_edit=lambda t: t.replace("over 40 residential", "over 50 residential", 1))
+        record_folder(
+            tmp_path,
+            assets_edit=lambda t: t.replace("over 40 residential", "over 50 residential", 1),
+        )
     )
     failure = report.failures.iloc[0]
     assert (failure["file"], failure["line"], failure["column"]) == ("assets.csv", 2, "quote")
@@ -97,7 +103,9 @@ def test_quote_not_in_source_is_rejected(tmp_path):
 
 
 def test_oblast_code_must_match_oblast_name(tmp_path):
-    report = load_records(record_folder(tmp_path, incidents_edit=lambda t: t.replace("Odesa Oblast,UA-51", "Odesa Oblast,UA-65")))
+    report = load_records(
+        record_folder(tmp_path, incidents_edit=lambda t: t.replace("Odesa Oblast,UA-51", "Odesa Oblast,UA-65"))
+    )
     failure = report.failures.iloc[0]
     assert (failure["column"], failure["value"]) == ("oblast_iso", "UA-65")
     assert "UA-51" in failure["rule"]
@@ -125,7 +133,7 @@ def test_missing_column_rejects_the_file_and_says_which(tmp_path):
 
 
 def test_bom_and_quoted_newlines_keep_line_numbers():
-    data = "\ufeffa,b\n1,\"two\nlines\"\n3,4\n".encode()
+    data = '\ufeffa,b\n1,"two\nlines"\n3,4\n'.encode()
     frame, failures = read_text_csv(data, "x.csv")
     assert list(frame.columns) == ["a", "b"]
     assert list(frame.index) == [2, 4]

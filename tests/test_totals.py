@@ -134,6 +134,10 @@ def test_damaged_facility_without_figure_adds_no_people(records):
 
 def test_timeline_has_every_day(records):
     per_day = timeline(filter_incidents(records, Filters()))
-    assert [d.strftime("%Y-%m-%d") for d in per_day.index] == ["2024-03-12", "2024-03-13", "2024-03-14"]
+    assert [d.strftime("%Y-%m-%d") for d in per_day.index] == [
+        "2024-03-12",
+        "2024-03-13",
+        "2024-03-14",
+    ]
     assert per_day["attacks"].tolist() == [1, 1, 3]
     assert per_day["killed"].sum() == 3 and per_day["injured"].sum() == 13
