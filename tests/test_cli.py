@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -89,8 +90,10 @@ def test_serve_passes_streamlit_options_and_env(monkeypatch, tmp_path):
 
 
 def test_console_script_runs(env):
+    # The console script installed beside this interpreter (the venv's bin/).
+    impact = str(Path(sys.executable).parent / "impact")
     result = subprocess.run(
-        ["impact", "summary", "--json", "--city", "Kiev"],
+        [impact, "summary", "--json", "--city", "Kiev"],
         capture_output=True,
         text=True,
         check=True,
