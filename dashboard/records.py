@@ -116,6 +116,9 @@ def _failure(file: str, line: int | None, column: str, value: object, rule: str)
 def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -> list[dict]:
     """Every schema failure in a text frame, one row each."""
     failures = []
+    for name, spec in schema.columns.items():
+        if spec.header_optional and name not in frame.columns:
+            frame[name] = ""
     missing = [name for name in schema.columns if name not in frame.columns]
     for name in missing:
         failures.append(_failure(file, 1, name, "", "required column is missing from the header"))

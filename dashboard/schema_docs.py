@@ -37,6 +37,8 @@ def column_tables() -> str:
                 allowed += f"; must exist in `{spec.references}`"
             if spec.unique:
                 allowed += "; unique"
+            if spec.header_optional:
+                allowed += "; the column may be left out of the file"
             parts.append(
                 f"| `{name}` | {_TYPES[spec.kind]} | {spec.unit or ''} | {'yes' if spec.required else 'no'} "
                 f"| {allowed} | {spec.doc} |"

@@ -87,6 +87,7 @@ class ColumnSpec:
     high: float | None = None
     unique: bool = False
     references: str = ""  # "table.column" this id must exist in
+    header_optional: bool = False  # a file may leave the column out; it then reads as blank
 
     def rule(self) -> str:
         """The rule in words, as failure messages and the README state it."""
@@ -191,6 +192,10 @@ class SourceSchema(RecordSchema):
         "dates_as_stated": ColumnSpec("text", "Every date the source gives, in its own words."),
         "path": ColumnSpec("text", "Path of the source document under the project root."),
         "notes": ColumnSpec("text", "Caveats: conflicting dates, reliability, licence."),
+        "url": ColumnSpec("text", "Where the source can be found.", header_optional=True),
+        "attribution": ColumnSpec(
+            "text", "Credit line the source's licence requires on maps and exports.", header_optional=True
+        ),
     }
 
 
@@ -235,8 +240,18 @@ class IncidentSchema(RecordSchema):
         "children_killed": ColumnSpec("count", "Children among the killed.", unit="people"),
         "children_injured": ColumnSpec("count", "Children among the injured.", unit="people"),
         "description": ColumnSpec("text", "A short description in the coder's words.", required=True),
+        "event_type": ColumnSpec(
+            "text", "The source's own event category (e.g. ACLED's event and sub-event type).", header_optional=True
+        ),
         "source_id": ColumnSpec("id", _SOURCE_DOC, required=True, references="sources.source_id"),
+        "source_record_id": ColumnSpec(
+            "text", "The source's own identifier of the event, as given (not trusted to be unique).", header_optional=True
+        ),
+        "source_url": ColumnSpec("text", "Link to the source's page for this event.", header_optional=True),
         "quote": ColumnSpec("text", _QUOTE_DOC, required=True),
+        "notes": ColumnSpec(
+            "text", "Coder's caveats, e.g. that ACLED fatalities do not separate civilians.", header_optional=True
+        ),
     }
 
 
