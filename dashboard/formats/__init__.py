@@ -1,0 +1,1 @@
+"""Input formats: each turns one CSV file into canonical record rows, line by line."""

@@ -1,0 +1,48 @@
+"""What every input format returns: canonical text rows keyed by input line, and what it could not translate.
+
+An adapter never raises on bad data: a row it cannot translate is reported with
+the input's line number, the input column, the value and the rule, and the row
+is left out of ``tables``. Validation of the translated rows against the schemas
+happens afterwards in ``dashboard.imports``, so adapters only translate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+
+@dataclass
+class Translation:
+    """Canonical rows from one input file.
+
+    Attributes
+    ----------
+    source : dict or None
+        One ``sources`` row (text values, canonical columns) describing the dataset the
+        file comes from, or None when the file carries its own sources table.
+    tables : dict
+        Table name ("incidents", "assets", "impacts", "salvos", "sources") to a frame of
+        text cells in canonical columns, indexed by the input line each row came from.
+        ``incidents.incident_id`` is already the record's identity (see ``identity_note``).
+    failures : list of dict
+        Rows that could not be translated: keys file, line, column, value, rule, where
+        ``column`` names the input's own column.
+    origins : dict
+        Canonical field to the input column it came from, so that schema failures found
+        later can name the column the user has to fix.
+    identity_note : str
+        How the format decided which rows are the same event, for the import report.
+    """
+
+    source: dict | None
+    tables: dict[str, pd.DataFrame]
+    failures: list[dict] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)
+    identity_note: str = ""
+
+
+def failure(file: str, line: int | None, column: str, value: object, rule: str) -> dict:
+    """One failure row in the shape every report and quarantine file uses."""
+    return {"file": file, "line": line, "column": column, "value": "" if value is None else str(value), "rule": rule}
