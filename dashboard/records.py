@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
+from dashboard.checks import cross_file_failures
 from dashboard.schemas import SCHEMAS, RecordSchema
-from geo.oblasts import UnknownOblastError, resolve_oblast
 from geo.places import place_key
 
 FAILURE_COLUMNS = ["file", "line", "column", "value", "rule"]
@@ -136,108 +135,6 @@ def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -
     return failures
 
 
-def _row_failures(records: dict[str, pd.DataFrame], table: str, root: Path) -> list[dict]:
-    """Checks that need more than one column or one file."""
-    schema = SCHEMAS[table]
-    frame = records[table]
-    failures: list[dict] = []
-    for name, spec in schema.columns.items():
-        if not spec.references:
-            continue
-        target_table, target_column = spec.references.split(".")
-        known = set(records[target_table][target_column]) if target_table in records else set()
-        for line, value in frame[name].items():
-            if value and value not in known:
-                failures.append(
-                    _failure(
-                        schema.file,
-                        line,
-                        name,
-                        value,
-                        f"must name an accepted record in {SCHEMAS[target_table].file}",
-                    )
-                )
-    if "quote" in frame.columns and "sources" in records:
-        documents = _source_documents(records["sources"], root)
-        for line, row in frame.iterrows():
-            document = documents.get(row["source_id"])
-            if document is not None and _squash(row["quote"]) not in document:
-                failures.append(
-                    _failure(
-                        schema.file,
-                        line,
-                        "quote",
-                        row["quote"],
-                        "must appear word for word in the source document",
-                    )
-                )
-    if "oblast_iso" in frame.columns:
-        for line, row in frame.iterrows():
-            try:
-                named = resolve_oblast(row["oblast"]).iso
-            except UnknownOblastError:
-                failures.append(
-                    _failure(
-                        schema.file,
-                        line,
-                        "oblast",
-                        row["oblast"],
-                        "must name one of Ukraine's 27 units",
-                    )
-                )
-                continue
-            if row["oblast_iso"] and named != row["oblast_iso"]:
-                failures.append(
-                    _failure(
-                        schema.file,
-                        line,
-                        "oblast_iso",
-                        row["oblast_iso"],
-                        f"must match the oblast named ({named})",
-                    )
-                )
-    if table == "incidents":
-        for line, row in frame.iterrows():
-            for part in ("killed", "injured"):
-                total, children = row[part], row[f"children_{part}"]
-                if total and children and int(children) > int(total):
-                    failures.append(
-                        _failure(
-                            schema.file,
-                            line,
-                            f"children_{part}",
-                            children,
-                            f"must not exceed {part} ({total})",
-                        )
-                    )
-    if table == "sources":
-        for line, row in frame.iterrows():
-            if row["path"] and not (root / row["path"]).is_file():
-                failures.append(
-                    _failure(
-                        schema.file,
-                        line,
-                        "path",
-                        row["path"],
-                        "source document must exist under the project root",
-                    )
-                )
-    return failures
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _source_documents(sources: pd.DataFrame, root: Path) -> dict[str, str]:
-    documents = {}
-    for _, row in sources.iterrows():
-        path = root / row["path"] if row["path"] else None
-        if path is not None and path.is_file():
-            documents[row["source_id"]] = _squash(path.read_text(encoding="utf-8"))
-    return documents
-
-
 def load_records(data_dir: Path, root: Path | None = None) -> LoadReport:
     """Read and validate every record file in ``data_dir``.
 
@@ -268,8 +165,16 @@ def load_records(data_dir: Path, root: Path | None = None) -> LoadReport:
     return validate_texts(texts, root, failures)
 
 
-def validate_texts(texts: dict[str, pd.DataFrame], root: Path, failures: list[dict] | None = None) -> LoadReport:
-    """Validate text frames table by table, references pointing only at accepted rows."""
+def validate_texts(
+    texts: dict[str, pd.DataFrame],
+    root: Path,
+    failures: list[dict] | None = None,
+    known_ids: dict[str, set[str]] | None = None,
+) -> LoadReport:
+    """Validate text frames table by table, references pointing only at accepted rows.
+
+    ``known_ids`` adds ids that references may also point at (records already in the store).
+    """
     failures = list(failures or [])
     accepted: dict[str, pd.DataFrame] = {}
     rejected: dict[str, pd.DataFrame] = {}
@@ -285,7 +190,7 @@ def validate_texts(texts: dict[str, pd.DataFrame], root: Path, failures: list[di
             bad_lines = _lines_of(file_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]
             # Cross-file checks run on rows that already passed their own file's checks.
-            cross_failures = _row_failures(accepted, table, root)
+            cross_failures = cross_file_failures(accepted, table, root, known_ids or {})
             file_failures += cross_failures
             bad_lines |= _lines_of(cross_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]

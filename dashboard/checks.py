@@ -1,0 +1,95 @@
+"""Checks that need more than one column or more than one file, vectorised.
+
+References must point at accepted records (in this load or already stored),
+quotes must appear word for word in their source document, an oblast's name
+and ISO code must agree, and children cannot outnumber all the people harmed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.schemas import SCHEMAS
+from geo.oblasts import UnknownOblastError, resolve_oblast
+
+
+def _rows(file: str, lines, column: str, values, rule: str) -> list[dict]:
+    return [
+        {"file": file, "line": int(line), "column": column, "value": str(value), "rule": rule}
+        for line, value in zip(lines, values, strict=True)
+    ]
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace, so that line breaks in a document do not hide a quote."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def source_documents(sources: pd.DataFrame, root: Path) -> dict[str, str]:
+    """Text of each source that has a document on disk, whitespace collapsed."""
+    documents = {}
+    for source_id, path in zip(sources["source_id"], sources["path"], strict=True):
+        if path and (root / path).is_file():
+            documents[source_id] = squash((root / path).read_text(encoding="utf-8"))
+    return documents
+
+
+def _oblast_iso_of(name: str) -> str:
+    try:
+        return resolve_oblast(name).iso
+    except UnknownOblastError:
+        return ""
+
+
+def cross_file_failures(
+    accepted: dict[str, pd.DataFrame], table: str, root: Path, known_ids: dict[str, set[str]]
+) -> list[dict]:
+    """Failures of ``accepted[table]`` rows against each other and against earlier tables."""
+    schema = SCHEMAS[table]
+    frame = accepted[table]
+    file = schema.file
+    failures: list[dict] = []
+    for name, spec in schema.columns.items():
+        if not spec.references:
+            continue
+        target_table, target_column = spec.references.split(".")
+        known = set(known_ids.get(target_table, set()))
+        if target_table in accepted:
+            known |= set(accepted[target_table][target_column])
+        bad = frame[(frame[name] != "") & ~frame[name].isin(known)]
+        failures += _rows(
+            file, bad.index, name, bad[name], f"must name an accepted record in {SCHEMAS[target_table].file}"
+        )
+    if "quote" in frame.columns and "sources" in accepted:
+        documents = source_documents(accepted["sources"], root)
+        checked = frame[frame["source_id"].isin(documents)]
+        if not checked.empty:
+            missing = [
+                squash(quote) not in documents[source]
+                for quote, source in zip(checked["quote"], checked["source_id"], strict=True)
+            ]
+            bad = checked[missing]
+            failures += _rows(
+                file, bad.index, "quote", bad["quote"], "must appear word for word in the source document"
+            )
+    if "oblast_iso" in frame.columns and not frame.empty:
+        named = frame["oblast"].map({name: _oblast_iso_of(name) for name in frame["oblast"].unique()})
+        unknown = frame[named == ""]
+        failures += _rows(file, unknown.index, "oblast", unknown["oblast"], "must name one of Ukraine's 27 units")
+        clash = frame[(named != "") & (frame["oblast_iso"] != "") & (named != frame["oblast_iso"])]
+        for line, value, expected in zip(clash.index, clash["oblast_iso"], named[clash.index], strict=True):
+            failures += _rows(file, [line], "oblast_iso", [value], f"must match the oblast named ({expected})")
+    if table == "incidents" and not frame.empty:
+        for part in ("killed", "injured"):
+            total = pd.to_numeric(frame[part].replace("", None))
+            children = pd.to_numeric(frame[f"children_{part}"].replace("", None))
+            bad = frame[(children > total).fillna(False)]
+            for line, value, whole in zip(bad.index, bad[f"children_{part}"], bad[part], strict=True):
+                failures += _rows(file, [line], f"children_{part}", [value], f"must not exceed {part} ({whole})")
+    if table == "sources":
+        bad = frame[(frame["path"] != "") & ~frame["path"].map(lambda p: (root / p).is_file()).astype(bool)]
+        failures += _rows(file, bad.index, "path", bad["path"], "source document must exist under the project root")
+    return failures
