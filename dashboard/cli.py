@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 from datetime import date
@@ -59,6 +60,12 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the filtered incidents as CSV")
     add_filter_options(export)
     export.add_argument("--out", metavar="FILE", help="file to write; default standard output")
+    importer = commands.add_parser("import", help="import a CSV file (or a folder of record files) into the store")
+    importer.add_argument("file", metavar="FILE", help="CSV file, or a folder of canonical record files")
+    importer.add_argument("--format", choices=["canonical", "acled", "mapped"], default="canonical", help="input format")
+    importer.add_argument("--mapping", metavar="MAPPING.toml", help="mapping file for --format mapped")
+    importer.add_argument("--dry-run", action="store_true", help="validate and report without writing")
+    importer.add_argument("--json", action="store_true", help="print the report as JSON")
     commands.add_parser(
         "serve",
         help="start the dashboard; other options go to Streamlit (e.g. --server.port 8600)",
@@ -106,7 +113,39 @@ def serve(streamlit_args: list[str]) -> int:
     return subprocess.call(command, env=env)
 
 
+def run_import(args: argparse.Namespace, settings: Settings) -> int:
+    """``impact import``: exit 0 when every row was accepted, 1 when some were rejected, 2 on a bad call."""
+    from dashboard.formats.mapped import MappingError
+    from dashboard.imports import import_path
+    from dashboard.store import open_store
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"impact: {path} not found", file=sys.stderr)
+        return 2
+    try:
+        reports = import_path(
+            path,
+            open_store(settings),
+            settings,
+            args.format,
+            mapping_path=Path(args.mapping) if args.mapping else None,
+            dry_run=args.dry_run,
+        )
+    except (MappingError, ValueError, FileNotFoundError) as exc:
+        print(f"impact: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        payload = [r.to_dict() for r in reports]
+        print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str))
+    else:
+        print("\n".join(r.summary() for r in reports))
+    return 1 if any(r.rejected for r in reports) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `impact ... | head` ends quietly
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
         return serve(argv[1:])
@@ -116,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     from geo.oblasts import UnknownOblastError
 
     settings = Settings.from_env()
+    if args.command == "import":
+        return run_import(args, settings)
     records = read_records(open_store(settings))
     try:
         filters = filters_from(args)

@@ -101,7 +101,9 @@ class ColumnSpec:
             "list": f"one or more of {', '.join(self.vocabulary)}, separated by ';'",
         }
         text = rules[self.kind]
-        return text if self.required else f"{text}, or blank"
+        if self.required:
+            return "text, not blank" if self.kind == "text" else text
+        return f"{text}, or blank"
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:\-]*$")

@@ -66,6 +66,10 @@ import_batches = sa.Table(
     sa.Column("rows_read", sa.Integer, nullable=False),
     sa.Column("accepted", sa.Integer, nullable=False),
     sa.Column("rejected", sa.Integer, nullable=False),
+    sa.Column("updated", sa.Integer, nullable=True),
+    sa.Column("unchanged", sa.Integer, nullable=True),
+    sa.Column("duplicates", sa.Integer, nullable=True),
+    sa.Column("format", sa.String(32), nullable=True),
 )
 
 
@@ -95,9 +99,24 @@ def is_empty(engine: Engine) -> bool:
 def open_store(settings: Settings) -> Engine:
     """Open the store, filling it from ``settings.data_dir`` if it is empty."""
     engine = create_engine(settings.db_url)
+    _add_missing_columns(engine)
     if is_empty(engine):
         seed_store(engine, settings)
     return engine
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    """Bring a store made by an earlier version up to date: add new nullable columns."""
+    inspector = sa.inspect(engine)
+    for table in [*TABLES.values(), import_batches]:
+        if not inspector.has_table(table.name):
+            continue
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=engine.dialect)
+                with engine.begin() as connection:
+                    connection.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def seed_store(engine: Engine, settings: Settings) -> LoadReport:
@@ -110,7 +129,7 @@ def seed_store(engine: Engine, settings: Settings) -> LoadReport:
     try:
         with engine.begin() as connection:
             for table in SCHEMAS:
-                rows = _to_rows(report.records.table(table), table)
+                rows = rows_for_insert(report.records.table(table), table)
                 if rows:
                     connection.execute(TABLES[table].insert(), rows)
             connection.execute(import_batches.insert(), _batch_rows(settings.data_dir, report))
@@ -155,7 +174,8 @@ def _batch_rows(data_dir: Path, report: LoadReport) -> list[dict]:
     return batches
 
 
-def _to_rows(frame: pd.DataFrame, table: str) -> list[dict]:
+def rows_for_insert(frame: pd.DataFrame, table: str) -> list[dict]:
+    """Typed frame rows as dicts of Python values (None for blanks) for an INSERT."""
     columns = list(SCHEMAS[table].columns)
     out = frame[columns].astype(object).where(frame[columns].notna(), None)
     rows = out.to_dict("records")
@@ -173,24 +193,54 @@ def _to_rows(frame: pd.DataFrame, table: str) -> list[dict]:
     return rows
 
 
+def _stored_as_text(stored: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Stored rows as canonical text cells, the form validation and comparison use."""
+    text = pd.DataFrame(index=stored.index)
+    for column, spec in SCHEMAS[table].columns.items():
+        values = stored[column] if column in stored.columns else pd.Series(None, index=stored.index, dtype=object)
+        if spec.kind == "date":
+            text[column] = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        elif spec.kind == "count":
+            text[column] = values.astype("Int64").astype("str").replace("<NA>", "")
+        elif spec.kind == "number":
+            text[column] = values.astype("Float64").astype("str").replace("<NA>", "")
+        else:
+            text[column] = values.astype(object).where(values.notna(), "").astype("str")
+    return text.fillna("")
+
+
+def typed_to_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Canonical text cells of a typed frame (the inverse of ``RecordSchema.convert``)."""
+    return _stored_as_text(frame, table)
+
+
 def read_records(engine: Engine) -> Records:
     """Every record table, typed as the query core expects."""
     frames = {}
     with engine.connect() as connection:
-        for table, schema in SCHEMAS.items():
+        for table in SCHEMAS:
             stored = pd.read_sql(sa.select(TABLES[table]), connection)
-            text = pd.DataFrame(index=stored.index)
-            for column, spec in schema.columns.items():
-                values = stored[column]
-                if spec.kind == "date":
-                    text[column] = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-                elif spec.kind == "count":
-                    text[column] = values.astype("Int64").astype("str").replace("<NA>", "")
-                else:
-                    text[column] = values.astype(object).where(values.notna(), "").astype("str")
-            text = text.fillna("")
-            frames[table] = typed_table(table, text)
+            frames[table] = typed_table(table, _stored_as_text(stored, table))
     return Records(**frames)
+
+
+def read_table_text(engine: Engine, table: str, ids: list[str] | None = None) -> pd.DataFrame:
+    """Stored rows of one table as canonical text, optionally only those with the given ids."""
+    query = sa.select(TABLES[table])
+    if ids is not None and len(ids) <= 10_000:
+        query = query.where(TABLES[table].c[SCHEMAS[table].key].in_(ids))
+    with engine.connect() as connection:
+        stored = pd.read_sql(query, connection)
+    text = _stored_as_text(stored, table)
+    if ids is not None and len(ids) > 10_000:
+        text = text[text[SCHEMAS[table].key].isin(set(ids))]
+    return text
+
+
+def store_version(engine: Engine) -> int:
+    """The newest batch id: changes whenever an import writes, so caches can key on it."""
+    with engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.max(import_batches.c.batch_id))).scalar() or 0)
 
 
 def batches(engine: Engine) -> pd.DataFrame:

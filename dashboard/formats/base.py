@@ -34,6 +34,9 @@ class Translation:
         later can name the column the user has to fix.
     identity_note : str
         How the format decided which rows are the same event, for the import report.
+    duplicate_lines : set of int
+        Rows the format itself found to be the same event as an earlier row (kept out of
+        ``tables``); exact repeats of a whole input row are found by the importer.
     """
 
     source: dict | None
@@ -41,6 +44,7 @@ class Translation:
     failures: list[dict] = field(default_factory=list)
     origins: dict[str, str] = field(default_factory=dict)
     identity_note: str = ""
+    duplicate_lines: set[int] = field(default_factory=set)
 
 
 def failure(file: str, line: int | None, column: str, value: object, rule: str) -> dict:

@@ -1,0 +1,202 @@
+"""Any CSV, through a mapping file that says where each canonical field comes from.
+
+A mapping is a TOML file (format documented in ``examples/mappings/README.md``):
+
+- ``[source]``: the sources row for the dataset (source_id, title, publisher, url,
+  attribution, notes).
+- ``[identity]``: ``id_column``, the source's own id (not trusted to be unique), and
+  ``match_on``, the input columns that tell two events apart.
+- ``[scope]``: which rows are in scope (``column`` + ``include`` glob patterns, and
+  ``country_column`` + ``countries``); other rows are rejected with the reason.
+- ``[fields.<canonical field>]``: one of ``column``, ``constant`` or ``columns`` (the
+  first non-blank), then optional transforms: ``date_formats`` (tried in order),
+  ``map`` (exact values), ``patterns`` (glob → value, first match wins), ``extract``
+  (a regular expression whose first group is a number, for numbers in free text,
+  only where the mapping asks), ``resolve = "oblast"`` and ``default``.
+
+Identity: a row that repeats an earlier row in every input column is a duplicate.
+Otherwise, when the source id is non-blank and used by no other distinct row of the
+file, the record is ``<source_id>:<id>``; when the id is blank or shared by distinct
+rows, a short hash of the ``match_on`` columns is added: ``<source_id>:<id>:<hash>``.
+So a corrected description keeps its identity, and two different events filed under
+one id stay two records.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+import tomllib
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.formats.base import Translation, failure
+from dashboard.schemas import IncidentSchema, SourceSchema
+from geo.oblasts import UnknownOblastError, resolve_oblast
+
+FIELDS_ALLOWED = set(IncidentSchema.columns) - {"incident_id", "source_id"}
+
+
+class MappingError(ValueError):
+    """The mapping file itself is wrong; the message names the key."""
+
+
+def load_mapping(path: Path) -> dict:
+    """Read and check a mapping file."""
+    try:
+        mapping = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise MappingError(f"{path}: {exc}") from exc
+    for key in ("source", "identity", "fields"):
+        if key not in mapping:
+            raise MappingError(f"{path}: missing [{key}] table")
+    if "source_id" not in mapping["source"]:
+        raise MappingError(f"{path}: [source] needs source_id")
+    unknown = set(mapping["fields"]) - FIELDS_ALLOWED
+    if unknown:
+        raise MappingError(f"{path}: [fields] names no canonical field: {', '.join(sorted(unknown))}")
+    for name, spec in mapping["fields"].items():
+        if not ({"column", "constant", "columns"} & set(spec)):
+            raise MappingError(f"{path}: [fields.{name}] needs column, columns or constant")
+    return mapping
+
+
+def _matches(value: str, patterns: list[str]) -> bool:
+    """Glob match, ignoring case ("Civilian Infrastructure Damage*" matches every month's group)."""
+    return any(fnmatch.fnmatchcase(value.casefold(), pattern.casefold()) for pattern in patterns)
+
+
+def _parse_date(value: str, formats: list[str]) -> str:
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            continue
+    return ""
+
+
+def _oblast_name(value: str) -> str:
+    try:
+        return resolve_oblast(value).name
+    except UnknownOblastError:
+        return ""
+
+
+def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures: list[dict]) -> pd.Series:
+    """One canonical field for every row, with failures for values a transform cannot read."""
+    if "constant" in spec:
+        values = pd.Series(str(spec["constant"]), index=raw.index, dtype="str")
+        column = "(constant)"
+    else:
+        columns = spec.get("columns") or [spec["column"]]
+        missing = [c for c in columns if c not in raw.columns]
+        if missing:
+            failures.append(failure(file, 1, missing[0], "", f"column named by the mapping for {name} is missing"))
+            return pd.Series("", index=raw.index, dtype="str")
+        values = raw[columns[0]].fillna("").str.strip()
+        for other in columns[1:]:
+            values = values.where(values != "", raw[other].fillna("").str.strip())
+        column = columns[0]
+    original = values
+    if "date_formats" in spec:
+        lookup = {v: _parse_date(v, spec["date_formats"]) for v in values.unique() if v}
+        values = values.map(lambda v: lookup.get(v, ""))
+        bad = (original != "") & (values == "")
+        failures += [
+            failure(file, line, column, value, f"not a date in the mapping's formats ({', '.join(spec['date_formats'])})")
+            for line, value in original[bad].items()
+        ]
+    if "map" in spec:
+        table = {str(k): str(v) for k, v in spec["map"].items()}
+        values = values.map(lambda v: table.get(v, v))
+    if "patterns" in spec:
+        rules = [(str(p), str(v)) for p, v in spec["patterns"]]
+        # First matching pattern wins; a value no pattern matches becomes blank (then ``default``).
+        lookup = {v: next((out for p, out in rules if _matches(v, [p])), "") for v in values.unique()}
+        values = values.map(lookup)
+    if "extract" in spec:
+        pattern = re.compile(spec["extract"], re.IGNORECASE)
+        values = values.map(lambda v: (m.group(1) if (m := pattern.search(v)) else ""))
+    if spec.get("resolve") == "oblast":
+        lookup = {v: _oblast_name(v) for v in values.unique() if v}
+        values = values.map(lambda v: lookup.get(v, ""))
+    if "default" in spec:
+        values = values.where(values != "", str(spec["default"]))
+    return values.astype("str")
+
+
+def _identity(raw: pd.DataFrame, mapping: dict) -> pd.Series:
+    """The incident id of every row, by the rule in the module docstring.
+
+    Rows identical in every input column get equal ids, so the importer counts them as duplicates.
+    """
+    source_id = mapping["source"]["source_id"]
+    identity = mapping["identity"]
+    id_column = identity.get("id_column", "")
+    own_ids = raw[id_column].fillna("").str.strip() if id_column in raw.columns else pd.Series("", index=raw.index)
+    distinct = ~raw.duplicated(keep="first")
+    shared = own_ids[distinct].duplicated(keep=False).reindex(raw.index)
+    # A repeated row takes the shared flag of the first row with its content.
+    shared = shared.fillna(False).astype(bool) | own_ids.map(own_ids[distinct & shared.fillna(False)].value_counts()).notna()
+    match_columns = [c for c in identity.get("match_on", []) if c in raw.columns] or list(raw.columns)
+    content = raw[match_columns].fillna("").astype(str).agg("\x1f".join, axis=1)
+    digest = content.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:10])
+    needs_hash = (own_ids == "") | shared
+    base = own_ids.where(own_ids != "", "noid")
+    return (source_id + ":" + base).where(~needs_hash, source_id + ":" + base + ":" + digest)
+
+
+def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation:
+    """Canonical incidents from any CSV through a mapping (see the module docstring)."""
+    failures: list[dict] = []
+    fields = pd.DataFrame(index=raw.index)
+    origins = {}
+    for name, spec in mapping["fields"].items():
+        fields[name] = _field_values(raw, name, spec, file, failures)
+        origins[name] = spec.get("column") or (spec.get("columns") or ["(constant)"])[0]
+    # Out-of-scope rows stay in the tables so that validation adds every other problem to
+    # their reason; the importer rejects them by their scope failure.
+    scope = mapping.get("scope", {})
+    out_of_scope = pd.Series(False, index=raw.index)
+    if scope.get("country_column") in raw.columns:
+        country = raw[scope["country_column"]].fillna("").str.strip()
+        outside = ~country.isin(scope.get("countries", []))
+        failures += [
+            failure(file, line, scope["country_column"], value, "outside the dashboard's coverage (Ukraine)")
+            for line, value in country[outside].items()
+        ]
+        out_of_scope |= outside
+    if scope.get("column") in raw.columns:
+        values = raw[scope["column"]].fillna("").str.strip()
+        lookup = {v: _matches(v, scope.get("include", [])) for v in values.unique()}
+        excluded = ~values.map(lookup).astype(bool) & ~out_of_scope
+        failures += [
+            failure(file, line, scope["column"], value, "out of scope: not an event the mapping includes")
+            for line, value in values[excluded].items()
+        ]
+        out_of_scope |= excluded
+    ids = _identity(raw, mapping)
+    incidents = pd.DataFrame(index=raw.index)
+    for name, spec in IncidentSchema.columns.items():
+        incidents[name] = fields[name] if name in fields else ""
+    incidents["incident_id"] = ids
+    incidents["source_id"] = mapping["source"]["source_id"]
+    # Rows with the identity of an earlier row are the same event (the id rule already tells
+    # different events under one id apart): the first is kept.
+    same_event = incidents["incident_id"].duplicated(keep="first") & ~raw.duplicated(keep="first")
+    keep = ~same_event
+    return Translation(
+        source={name: str(mapping["source"].get(name, "")) for name in SourceSchema.columns},
+        tables={"incidents": incidents[keep]},
+        failures=failures,
+        origins=origins,
+        identity_note=(
+            f"identity: the source's {mapping['identity'].get('id_column', 'id')!r} when it names one distinct row; "
+            f"otherwise it plus a hash of {', '.join(mapping['identity'].get('match_on', []))}; "
+            "rows equal in every input column are duplicates"
+        ),
+        duplicate_lines=set(raw.index[same_event]),
+    )
