@@ -57,12 +57,18 @@ def parser() -> argparse.ArgumentParser:
     summary = commands.add_parser("summary", help="print the totals for a filter")
     add_filter_options(summary)
     summary.add_argument("--json", action="store_true", help="print JSON with the keys the page uses")
-    export = commands.add_parser("export", help="write the filtered incidents as CSV")
+    export = commands.add_parser("export", help="write the filtered incidents as CSV or GeoJSON")
     add_filter_options(export)
-    export.add_argument("--out", metavar="FILE", help="file to write; default standard output")
+    export.add_argument(
+        "--out", metavar="FILE", help="file to write (with a .meta.json sidecar); default standard output"
+    )
+    export.add_argument("--format", dest="export_format", choices=["csv", "geojson"], default="csv", help="file format")
+    export.add_argument("--hxl", action="store_true", help="add an HXL hashtag row under the CSV header")
     importer = commands.add_parser("import", help="import a CSV file (or a folder of record files) into the store")
     importer.add_argument("file", metavar="FILE", help="CSV file, or a folder of canonical record files")
-    importer.add_argument("--format", choices=["canonical", "acled", "mapped"], default="canonical", help="input format")
+    importer.add_argument(
+        "--format", choices=["canonical", "acled", "mapped"], default="canonical", help="input format"
+    )
     importer.add_argument("--mapping", metavar="MAPPING.toml", help="mapping file for --format mapped")
     importer.add_argument("--dry-run", action="store_true", help="validate and report without writing")
     importer.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -113,6 +119,30 @@ def serve(streamlit_args: list[str]) -> int:
     return subprocess.call(command, env=env)
 
 
+def run_export(args: argparse.Namespace, settings: Settings, records, filters) -> int:
+    """``impact export``: exactly the filtered incidents; with --out, also a metadata sidecar."""
+    from dashboard.export import to_csv_bytes
+    from dashboard.exports import geojson_bytes, hxl_csv_bytes, last_updated, write_export
+    from dashboard.query import filter_incidents
+    from dashboard.store import batches, open_store
+
+    if args.hxl and args.export_format != "csv":
+        print("impact: --hxl applies to CSV only", file=sys.stderr)
+        return 2
+    incidents = filter_incidents(records, filters)
+    if args.out:
+        updated = last_updated(batches(open_store(settings)))
+        for path in write_export(incidents, records, filters, Path(args.out), args.export_format, args.hxl, updated):
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
+    if args.export_format == "geojson":
+        data = geojson_bytes(incidents, records)
+    else:
+        data = hxl_csv_bytes(incidents) if args.hxl else to_csv_bytes(incidents)
+    sys.stdout.buffer.write(data)
+    return 0
+
+
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """``impact import``: exit 0 when every row was accepted, 1 when some were rejected, 2 on a bad call."""
     from dashboard.formats.mapped import MappingError
@@ -150,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         return serve(argv[1:])
     args = parser().parse_args(argv)
-    from dashboard.query import filter_incidents, summarize
+    from dashboard.query import summarize
     from dashboard.store import open_store, read_records
     from geo.oblasts import UnknownOblastError
 
@@ -164,13 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             totals = summarize(records, filters)
             print(json.dumps(totals, indent=2) if args.json else format_summary(totals))
         elif args.command == "export":
-            from dashboard.export import to_csv_bytes
-
-            data = to_csv_bytes(filter_incidents(records, filters))
-            if args.out:
-                Path(args.out).write_bytes(data)
-            else:
-                sys.stdout.buffer.write(data)
+            return run_export(args, settings, records, filters)
     except UnknownOblastError as exc:
         print(f"impact: {exc}", file=sys.stderr)
         return 2

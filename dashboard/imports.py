@@ -76,9 +76,8 @@ class ImportReport:
         if self.identity:
             lines.append(f"  {self.identity}")
         for rejection in self.rejections[:20]:
-            lines.append(
-                f"  line {rejection['line']}: {rejection['column'] or 'row'} = {rejection['value']!r}: {rejection['rule']}"
-            )
+            where = f"line {rejection['line']}: {rejection['column'] or 'row'}"
+            lines.append(f"  {where} = {rejection['value']!r}: {rejection['rule']}")
         if len(self.rejections) > 20:
             lines.append(f"  … {len(self.rejections) - 20:,} more in {self.quarantine_file or 'the report'}")
         if self.quarantine_file:
@@ -121,7 +120,10 @@ def fill_locations(incidents: pd.DataFrame, boundary_file: str, file: str) -> tu
         for line, row in incidents[no_point & (incidents["place"] != "")].iterrows():
             result = geocode(row["place"], row["oblast"] or None)
             if result.status == "found":
-                incidents.loc[line, ["latitude", "longitude"]] = [f"{result.place.latitude:.5f}", f"{result.place.longitude:.5f}"]
+                incidents.loc[line, ["latitude", "longitude"]] = [
+                    f"{result.place.latitude:.5f}",
+                    f"{result.place.longitude:.5f}",
+                ]
                 incidents.loc[line, "geo_precision"] = "2"
                 if not row["oblast"]:
                     from geo.oblasts import resolve_oblast
@@ -129,7 +131,13 @@ def fill_locations(incidents: pd.DataFrame, boundary_file: str, file: str) -> tu
                     incidents.loc[line, "oblast"] = resolve_oblast(result.place.oblast_iso).name
             else:
                 failures.append(
-                    {"file": file, "line": line, "column": "place", "value": row["place"], "rule": result.message}
+                    {
+                        "file": file,
+                        "line": line,
+                        "column": "place",
+                        "value": row["place"],
+                        "rule": f"place name {result.status}, not guessed: {result.message}",
+                    }
                 )
     no_oblast = (incidents["oblast"] == "") & (incidents["latitude"] != "") & (incidents["longitude"] != "")
     if no_oblast.any() and boundary_file:
@@ -203,10 +211,12 @@ def import_file(
     texts = {name: frame.fillna("").astype(str) for name, frame in translation.tables.items()}
     if "incidents" in texts:
         texts["incidents"], located = fill_locations(texts["incidents"], settings.boundary_file, path.name)
-        failures += located + _unlocated(texts["incidents"], raw, translation.origins, settings.boundary_file, path.name)
+        failures += located + _unlocated(
+            texts["incidents"], raw, translation.origins, settings.boundary_file, path.name
+        )
     if translation.source is not None:
         texts["sources"] = pd.DataFrame([translation.source], index=pd.Index([0], name="line"), dtype="str")
-    failed_lines = {f["line"] for f in failures if f["line"] not in (None, 1) or f["column"] == ""}
+    failed_lines = {f["line"] for f in failures if f["line"] not in (None, 1)}
     for name, frame in texts.items():
         # Rows already failed still get their other problems listed, for a complete reason.
         if name in SCHEMAS and frame.index.isin(failed_lines).any():
@@ -224,6 +234,9 @@ def import_file(
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
     input_lines = set(raw.index)
     rejected_lines = sorted({int(f["line"]) for f in failures if pd.notna(f["line"]) and int(f["line"]) in input_lines})
+    if any(f["line"] == 1 and f["column"] == "" for f in failures):
+        # The file as a whole could not be read as this format: every row is rejected.
+        rejected_lines = sorted(input_lines - duplicate_lines)
     report.duplicates = len(duplicate_lines)
     report.rejected = len(rejected_lines)
     report.rejections = [_named(f, translation.origins) for f in failures]
@@ -248,7 +261,11 @@ def _unlocated(incidents: pd.DataFrame, raw: pd.DataFrame, origins: dict, bounda
     """Rows that still have no oblast after geocoding: one clear failure each, naming the input value."""
     missing = incidents[incidents["oblast"] == ""]
     column = origins.get("oblast", "oblast")
-    how = "and the coordinates fall in none of them" if boundary_file else "(set IMPACT_BOUNDARY_FILE to place coordinates)"
+    how = (
+        "and the coordinates fall in none of them"
+        if boundary_file
+        else "(set IMPACT_BOUNDARY_FILE to place coordinates)"
+    )
     return [
         {
             "file": file,
@@ -282,7 +299,9 @@ def _plan(engine: Engine, records) -> dict:
         incoming_hashes = _row_hashes(_as_text(incoming, table), table)
         stored_hashes = _row_hashes(stored, table) if not stored.empty else pd.Series(dtype="uint64")
         is_stored = incoming[key].isin(stored_hashes.index)
-        same = is_stored & (incoming_hashes.reindex(incoming[key]).to_numpy() == stored_hashes.reindex(incoming[key]).to_numpy())
+        same = is_stored & (
+            incoming_hashes.reindex(incoming[key]).to_numpy() == stored_hashes.reindex(incoming[key]).to_numpy()
+        )
         plan[table] = {
             "new": incoming[~is_stored],
             "updated": incoming[is_stored & ~same],
@@ -335,7 +354,9 @@ def _write_logs(report: ImportReport, raw: pd.DataFrame, rejected_lines: list[in
         reasons: dict[int, list[str]] = {}
         for f in report.rejections:
             if f["line"] is not None:
-                reasons.setdefault(int(f["line"]), []).append(f"{f['column'] or 'row'}: {f['rule']} (got {f['value']!r})")
+                reasons.setdefault(int(f["line"]), []).append(
+                    f"{f['column'] or 'row'}: {f['rule']} (got {f['value']!r})"
+                )
         rows = raw.loc[rejected_lines].copy()
         rows["source_line"] = rows.index
         rows["reason"] = ["; ".join(reasons.get(line, [])) for line in rows.index]
@@ -347,7 +368,9 @@ def _write_logs(report: ImportReport, raw: pd.DataFrame, rejected_lines: list[in
     log.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
 
 
-def import_path(path: Path, engine: Engine, settings: Settings, fmt: str = "canonical", **options) -> list[ImportReport]:
+def import_path(
+    path: Path, engine: Engine, settings: Settings, fmt: str = "canonical", **options
+) -> list[ImportReport]:
     """Import a file, or every record file of a canonical folder in reference order."""
     if path.is_dir():
         files = [path / schema.file for schema in SCHEMAS.values() if (path / schema.file).is_file()]

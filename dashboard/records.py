@@ -65,11 +65,17 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
     with more cells than the header are reported and their extra cells kept out.
     """
     failures: list[dict] = []
+    bad_lines: dict[int, bytes] = {}
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        failures.append(_failure(file, line, "", repr(data[exc.start : exc.start + 8]), "text must be UTF-8"))
+    except UnicodeDecodeError:
+        # Find every physical line that is not UTF-8, so that each row touching one is
+        # rejected (and the others still load) instead of guessing an encoding.
+        for number, line in enumerate(data.split(b"\n"), start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad_lines[number] = line[exc.start : exc.start + 8]
         text = data.decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, lines = [], []
@@ -94,6 +100,9 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
                     f"row has {len(cells)} cells, header has {len(header)}",
                 )
             )
+        touched = [n for n in range(start_line, reader.line_num + 1) if n in bad_lines]
+        if touched:
+            failures.append(_failure(file, start_line, "", repr(bad_lines[touched[0]]), "text must be UTF-8"))
         padded = (cells + [""] * len(header))[: len(header)]
         rows.append(padded)
         lines.append(start_line)

@@ -247,7 +247,9 @@ class IncidentSchema(RecordSchema):
         ),
         "source_id": ColumnSpec("id", _SOURCE_DOC, required=True, references="sources.source_id"),
         "source_record_id": ColumnSpec(
-            "text", "The source's own identifier of the event, as given (not trusted to be unique).", header_optional=True
+            "text",
+            "The source's own identifier of the event, as given (not trusted to be unique).",
+            header_optional=True,
         ),
         "source_url": ColumnSpec("text", "Link to the source's page for this event.", header_optional=True),
         "quote": ColumnSpec("text", _QUOTE_DOC, required=True),

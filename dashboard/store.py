@@ -132,7 +132,9 @@ def seed_store(engine: Engine, settings: Settings) -> LoadReport:
                 rows = rows_for_insert(report.records.table(table), table)
                 if rows:
                     connection.execute(TABLES[table].insert(), rows)
-            connection.execute(import_batches.insert(), _batch_rows(settings.data_dir, report))
+            batch_rows = _batch_rows(settings.data_dir, report)
+            if batch_rows:
+                connection.execute(import_batches.insert(), batch_rows)
     except IntegrityError:
         # Another process filled the store between our check and our insert.
         if is_empty(engine):

@@ -106,7 +106,9 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
         values = values.map(lambda v: lookup.get(v, ""))
         bad = (original != "") & (values == "")
         failures += [
-            failure(file, line, column, value, f"not a date in the mapping's formats ({', '.join(spec['date_formats'])})")
+            failure(
+                file, line, column, value, f"not a date in the mapping's formats ({', '.join(spec['date_formats'])})"
+            )
             for line, value in original[bad].items()
         ]
     if "map" in spec:
@@ -119,7 +121,7 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
         values = values.map(lookup)
     if "extract" in spec:
         pattern = re.compile(spec["extract"], re.IGNORECASE)
-        values = values.map(lambda v: (m.group(1) if (m := pattern.search(v)) else ""))
+        values = values.map(lambda v: m.group(1) if (m := pattern.search(v)) else "")
     if spec.get("resolve") == "oblast":
         lookup = {v: _oblast_name(v) for v in values.unique() if v}
         values = values.map(lambda v: lookup.get(v, ""))
@@ -140,7 +142,9 @@ def _identity(raw: pd.DataFrame, mapping: dict) -> pd.Series:
     distinct = ~raw.duplicated(keep="first")
     shared = own_ids[distinct].duplicated(keep=False).reindex(raw.index)
     # A repeated row takes the shared flag of the first row with its content.
-    shared = shared.fillna(False).astype(bool) | own_ids.map(own_ids[distinct & shared.fillna(False)].value_counts()).notna()
+    shared = (
+        shared.fillna(False).astype(bool) | own_ids.map(own_ids[distinct & shared.fillna(False)].value_counts()).notna()
+    )
     match_columns = [c for c in identity.get("match_on", []) if c in raw.columns] or list(raw.columns)
     content = raw[match_columns].fillna("").astype(str).agg("\x1f".join, axis=1)
     digest = content.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:10])
@@ -180,7 +184,7 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
         out_of_scope |= excluded
     ids = _identity(raw, mapping)
     incidents = pd.DataFrame(index=raw.index)
-    for name, spec in IncidentSchema.columns.items():
+    for name in IncidentSchema.columns:
         incidents[name] = fields[name] if name in fields else ""
     incidents["incident_id"] = ids
     incidents["source_id"] = mapping["source"]["source_id"]
