@@ -115,6 +115,7 @@ def serve(streamlit_args: list[str]) -> int:
     # The page's own scripts are served from dashboard/static; nothing else may be fetched.
     env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] = "true"
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+    env.setdefault("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "100")  # MB; the import page states the same limit
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), *streamlit_args]
     return subprocess.call(command, env=env)
 

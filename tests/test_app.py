@@ -81,3 +81,12 @@ def test_download_and_sources_are_on_the_page(app):
     assert [tab.label for tab in at.tabs] == ["Map", "Timeline", "Incidents", "Sources"]
     sources_tab = at.tabs[3]
     assert any("descriptive title" in h.value for h in sources_tab.subheader)
+
+
+def test_import_page_states_limits_and_formats(app):
+    at = app.run()
+    at.switch_page("ui/import_page.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Import data"
+    assert "up to 100 MB" in at.caption[0].value
+    assert at.radio[0].options == ["This project's record files (or an export of this dashboard)", "ACLED export", "Any CSV, through a mapping file"]

@@ -1,0 +1,1 @@
+"""Streamlit pages. Layout only: every number comes from the core modules."""

@@ -1,0 +1,116 @@
+"""The import page: upload a CSV, choose its format, preview the validation report, confirm.
+
+The preview is a dry run of the same import ``impact import --dry-run`` performs;
+confirming runs it for real, in one transaction, with a progress bar.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.config import PROJECT_ROOT
+from dashboard.formats.mapped import MappingError
+from dashboard.imports import import_file
+from dashboard.ui import shared
+
+# Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory
+# and a readable report both argue for files a few hundred thousand rows long at most.
+MAX_UPLOAD_MB = 100
+ACCEPTED_TYPES = ["csv"]
+MAPPINGS = sorted((PROJECT_ROOT / "examples" / "mappings").glob("*.toml"))
+FORMAT_LABELS = {
+    "canonical": "This project's record files (or an export of this dashboard)",
+    "acled": "ACLED export",
+    "mapped": "Any CSV, through a mapping file",
+}
+
+settings = shared.settings()
+st.title("Import data")
+st.caption(
+    f"CSV files up to {MAX_UPLOAD_MB} MB. Nothing is written until you confirm; rejected rows are kept "
+    f"in {settings.quarantine_dir} with the reason, ready to fix and import again."
+)
+
+uploaded = st.file_uploader("CSV file", type=ACCEPTED_TYPES, accept_multiple_files=False)
+fmt = st.radio("Format", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get, horizontal=True)
+mapping_path = None
+if fmt == "mapped":
+    choice = st.selectbox("Mapping", [p.name for p in MAPPINGS] + ["Upload a mapping file…"])
+    if choice == "Upload a mapping file…":
+        mapping_upload = st.file_uploader("Mapping file (TOML)", type=["toml"], key="mapping_upload")
+        if mapping_upload is not None:
+            mapping_path = settings.quarantine_dir / "uploads" / re.sub(r"[^\w.-]", "_", mapping_upload.name)
+            mapping_path.parent.mkdir(parents=True, exist_ok=True)
+            mapping_path.write_bytes(mapping_upload.getvalue())
+    else:
+        mapping_path = next(p for p in MAPPINGS if p.name == choice)
+
+if uploaded is None:
+    st.stop()
+if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
+    st.error(f"{uploaded.name} is {uploaded.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
+    st.stop()
+if fmt == "mapped" and mapping_path is None:
+    st.info("Choose or upload a mapping file.")
+    st.stop()
+
+# Keep the upload under its own name, so the report and quarantine file name it.
+data = uploaded.getvalue()
+folder = settings.quarantine_dir / "uploads" / hashlib.sha256(data).hexdigest()[:12]
+folder.mkdir(parents=True, exist_ok=True)
+path = folder / re.sub(r"[^\w.-]", "_", uploaded.name)
+path.write_bytes(data)
+
+engine = shared.engine(settings.db_url)
+try:
+    preview = import_file(path, engine, settings, fmt, mapping_path, dry_run=True)
+except (MappingError, ValueError) as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.subheader("Validation report (preview)")
+columns = st.columns(6)
+for column, (label, value) in zip(
+    columns,
+    [
+        ("Rows read", preview.rows_read),
+        ("New", preview.accepted),
+        ("Updated", preview.updated),
+        ("Unchanged", preview.unchanged),
+        ("Duplicates", preview.duplicates),
+        ("Rejected", preview.rejected),
+    ],
+    strict=True,
+):
+    column.metric(label, f"{value:,}")
+if preview.identity:
+    st.caption(preview.identity.capitalize())
+if preview.rejections:
+    st.write("Rejected rows, one line per problem:")
+    st.dataframe(
+        pd.DataFrame(preview.rejections)[["line", "column", "value", "rule"]],
+        hide_index=True,
+        width="stretch",
+    )
+
+if st.button("Confirm import", type="primary", disabled=preview.accepted + preview.updated == 0):
+    bar = st.progress(0.0, text="Starting")
+    report = import_file(
+        path, engine, settings, fmt, mapping_path, progress=lambda fraction, text: bar.progress(fraction, text=text)
+    )
+    st.success(
+        f"Imported {report.accepted:,} new and {report.updated:,} updated records "
+        f"({report.unchanged:,} unchanged, {report.duplicates:,} duplicates, {report.rejected:,} rejected); "
+        f"batch {report.batch_id}."
+    )
+    if report.quarantine_file:
+        st.write(f"Rejected rows were written to `{report.quarantine_file}`.")
+        st.download_button(
+            "Download the rejected rows",
+            open(report.quarantine_file, "rb").read(),
+            file_name=path.stem + ".rejected.csv",
+        )
