@@ -137,3 +137,35 @@ def test_page_works_with_other_hosts_blocked(server, chromium, records):
     (ARTIFACTS / "page-load.txt").write_text(f"{load_seconds:.2f} s from navigation to markers drawn\n")
     print(f"page load until markers drawn: {load_seconds:.2f} s")
     assert blocked == [], f"the page asked other hosts for: {blocked}"
+
+
+def test_import_page_preview_and_confirm(server, chromium, tmp_path):
+    from tests.test_imports import CIR, cir_rows, write_csv
+
+    if not CIR.is_file():
+        skip_or_fail(f"{CIR} not found")
+    upload = write_csv(tmp_path / "cir_sample.csv", cir_rows(840, 2629, 1599, 2))  # 3 in scope, 1 in Belarus
+    page = chromium.new_page(viewport={"width": 1300, "height": 1400})
+    page.goto(f"{server}/import")
+    page.wait_for_selector("text=Import data", timeout=60_000)
+    page.get_by_text("Any CSV, through a mapping file").click()
+    page.locator('input[type="file"]').first.set_input_files(str(upload))
+    page.wait_for_selector('[data-testid="stMetricLabel"]:has-text("Rejected")', timeout=60_000)
+    page.wait_for_timeout(500)
+    metrics = dict(
+        zip(
+            page.locator('[data-testid="stMetricLabel"]').all_inner_texts(),
+            page.locator('[data-testid="stMetricValue"]').all_inner_texts(),
+            strict=True,
+        )
+    )
+    metrics = {label.strip(): value.strip() for label, value in metrics.items()}
+    assert (metrics["Rows read"], metrics["New"], metrics["Rejected"]) == ("4", "3", "1"), metrics
+    page.get_by_role("button", name="Confirm import").click()
+    page.wait_for_selector("text=Imported 3 new", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "import.png"), full_page=True)
+    page.goto(server)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    assert dict(zip(labels, values, strict=True))["Attacks"] == "8"
