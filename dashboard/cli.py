@@ -72,6 +72,10 @@ def parser() -> argparse.ArgumentParser:
     importer.add_argument("--mapping", metavar="MAPPING.toml", help="mapping file for --format mapped")
     importer.add_argument("--dry-run", action="store_true", help="validate and report without writing")
     importer.add_argument("--json", action="store_true", help="print the report as JSON")
+    synth = commands.add_parser("synth", help="write synthetic canonical record files (not real events)")
+    synth.add_argument("--incidents", type=int, required=True, metavar="N", help="number of incidents")
+    synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed; same seed, same files")
+    synth.add_argument("--out", required=True, metavar="FOLDER", help="folder to write the five record files to")
     commands.add_parser(
         "serve",
         help="start the dashboard; other options go to Streamlit (e.g. --server.port 8600)",
@@ -185,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     from dashboard.store import open_store, read_records
     from geo.oblasts import UnknownOblastError
 
+    if args.command == "synth":
+        from dashboard.synth import main as synth_main
+
+        return synth_main(["--incidents", str(args.incidents), "--seed", str(args.seed), "--out", args.out])
     settings = Settings.from_env()
     if args.command == "import":
         return run_import(args, settings)

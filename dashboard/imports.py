@@ -116,9 +116,13 @@ def fill_locations(incidents: pd.DataFrame, boundary_file: str, file: str) -> tu
     no_point = (incidents["latitude"] == "") | (incidents["longitude"] == "")
     if no_point.any():
         from geo.gazetteer import geocode
+        from geo.oblasts import UnknownOblastError
 
         for line, row in incidents[no_point & (incidents["place"] != "")].iterrows():
-            result = geocode(row["place"], row["oblast"] or None)
+            try:
+                result = geocode(row["place"], row["oblast"] or None)
+            except UnknownOblastError:
+                continue  # the unreadable oblast is reported by validation; no lookup without it
             if result.status == "found":
                 incidents.loc[line, ["latitude", "longitude"]] = [
                     f"{result.place.latitude:.5f}",

@@ -28,6 +28,9 @@ from dashboard.schemas import SCHEMAS, RecordSchema
 from geo.places import place_key
 
 FAILURE_COLUMNS = ["file", "line", "column", "value", "rule"]
+# Long free-text fields (a quote, a description) are legitimate; 10 MB per cell is not.
+MAX_FIELD_CHARS = 10 * 1024 * 1024
+csv.field_size_limit(MAX_FIELD_CHARS)
 TABLES = tuple(SCHEMAS)
 
 
@@ -81,7 +84,15 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
     rows, lines = [], []
     header: list[str] = []
     start_line = 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # e.g. a field beyond the size limit: report the row, read on
+            failures.append(_failure(file, start_line, "", "", f"row could not be read as CSV: {exc}"))
+            start_line = reader.line_num + 1
+            continue
         if not header:
             header = [cell.strip() for cell in cells]
             start_line = reader.line_num + 1

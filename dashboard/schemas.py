@@ -119,9 +119,9 @@ def _cell_check(spec: ColumnSpec) -> pa.Check:
             valid = text.str.match(_ID.pattern)
         elif spec.kind == "date":
             parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-            valid = parsed.notna() & text.str.match(r"^\d{4}-\d{2}-\d{2}$")
+            valid = parsed.notna() & text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
         elif spec.kind == "count":
-            valid = text.str.fullmatch(r"\d+")
+            valid = text.str.fullmatch(r"[0-9]+")  # \d would admit other scripts' digits
         elif spec.kind == "number":
             number = pd.to_numeric(text, errors="coerce")
             valid = number.between(spec.low, spec.high)

@@ -150,15 +150,15 @@ def test_import_page_preview_and_confirm(server, chromium, tmp_path):
     page.wait_for_selector("text=Import data", timeout=60_000)
     page.get_by_text("Any CSV, through a mapping file").click()
     page.locator('input[type="file"]').first.set_input_files(str(upload))
-    page.wait_for_selector('[data-testid="stMetricLabel"]:has-text("Rejected")', timeout=60_000)
-    page.wait_for_timeout(500)
-    metrics = dict(
-        zip(
-            page.locator('[data-testid="stMetricLabel"]').all_inner_texts(),
-            page.locator('[data-testid="stMetricValue"]').all_inner_texts(),
-            strict=True,
-        )
-    )
+    metrics: dict[str, str] = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "Rows read" not in metrics:
+        # Metrics appear one by one while the page reruns; read them until the report is whole.
+        page.wait_for_timeout(250)
+        labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+        values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        if len(labels) == len(values) == 6:
+            metrics = dict(zip(labels, values, strict=True))
     metrics = {label.strip(): value.strip() for label, value in metrics.items()}
     assert (metrics["Rows read"], metrics["New"], metrics["Rejected"]) == ("4", "3", "1"), metrics
     page.get_by_role("button", name="Confirm import").click()
