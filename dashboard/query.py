@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from dashboard.records import Records
-from geo.oblasts import resolve_oblast
-from geo.places import place_key
+from dashboard.schemas import ASSET_TYPES, SERVICES
 
 TOTAL_KEYS = (
     "attacks",
@@ -42,7 +42,6 @@ TOTAL_KEYS = (
     "projectiles_launched",
 )
 CASUALTY_COLUMNS = ("killed", "injured", "children_killed", "children_injured")
-_LOST_SERVICE_STATES = ("out_of_service", "destroyed")
 
 
 @dataclass(frozen=True)
@@ -60,42 +59,31 @@ class Filters:
     weapons: tuple[str, ...] = field(default=())
     asset_types: tuple[str, ...] = field(default=())
 
-    def place_keys(self) -> set[str]:
-        return {place_key(city) for city in self.cities if city.strip()}
-
     def oblast_isos(self) -> set[str]:
+        from geo.oblasts import resolve_oblast
+
         return {resolve_oblast(name).iso for name in self.oblasts if name.strip()}
 
 
-def _in_dates(dates: pd.Series, filters: Filters) -> pd.Series:
-    mask = pd.Series(True, index=dates.index)
-    if filters.start is not None:
-        mask &= dates >= pd.Timestamp(filters.start)
-    if filters.end is not None:
-        mask &= dates <= pd.Timestamp(filters.end)
-    return mask
+def _codes(records: Records, filters: Filters):
+    return records.index.codes_for(
+        cities=filters.cities,
+        oblasts=filters.oblasts,
+        start=filters.start,
+        end=filters.end,
+        weapons=filters.weapons,
+        asset_types=filters.asset_types,
+    )
 
 
-def _weapon_mask(weapon_lists: pd.Series, weapons: tuple[str, ...]) -> pd.Series:
-    wanted = set(weapons)
-    return weapon_lists.map(lambda cell: bool(wanted & {w.strip() for w in cell.split(";")})).astype(bool)
+def incident_mask(records: Records, filters: Filters) -> np.ndarray:
+    """Boolean mask over ``records.incidents`` (date order) for the filters."""
+    return records.index.mask(_codes(records, filters))
 
 
 def filter_incidents(records: Records, filters: Filters) -> pd.DataFrame:
     """Incidents matching every filter, in date order."""
-    incidents = records.incidents
-    mask = _in_dates(incidents["event_date"], filters)
-    if filters.cities:
-        mask &= incidents["place_key"].isin(filters.place_keys())
-    if filters.oblasts:
-        mask &= incidents["oblast_iso"].isin(filters.oblast_isos())
-    if filters.weapons:
-        mask &= _weapon_mask(incidents["weapons"], filters.weapons)
-    if filters.asset_types:
-        hit = impacts_with_assets(records)
-        hit = hit[hit["asset_type"].isin(filters.asset_types)]
-        mask &= incidents["incident_id"].isin(hit["incident_id"])
-    return incidents[mask].sort_values(["event_date", "incident_id"], kind="stable")
+    return records.incidents[incident_mask(records, filters)]
 
 
 def impacts_with_assets(records: Records) -> pd.DataFrame:
@@ -105,56 +93,42 @@ def impacts_with_assets(records: Records) -> pd.DataFrame:
 
 
 def impacts_in_view(records: Records, incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Impacts of the filtered incidents, limited to the selected asset types."""
-    hit = impacts_with_assets(records)
-    hit = hit[hit["incident_id"].isin(incidents["incident_id"])]
+    """Impacts of the given incidents, limited to the selected asset types (for popups and tables)."""
+    impacts = records.impacts[records.impacts["incident_id"].isin(incidents["incident_id"])]
+    hit = impacts.merge(
+        records.assets[["asset_id", "name", "asset_type", "service", "people_served", "asset_count"]],
+        on="asset_id",
+        how="inner",
+    )
     if filters.asset_types:
         hit = hit[hit["asset_type"].isin(filters.asset_types)]
     return hit
 
 
-def people_without_service(hit: pd.DataFrame) -> dict[str, int]:
-    """People who lost each service, each asset counted once."""
-    if hit.empty:
-        return {}
-    lost = hit["people_without_service"].astype("Float64")
-    fallback = hit["people_served"].astype("Float64").where(hit["state_after"].isin(_LOST_SERVICE_STATES))
-    per_impact = hit.assign(people=lost.fillna(fallback))
-    per_asset = per_impact.groupby("asset_id").agg(service=("service", "first"), people=("people", "max"))
-    per_asset = per_asset[per_asset["people"].fillna(0) > 0]
-    by_service = per_asset.groupby("service")["people"].sum()
-    return {service: int(people) for service, people in by_service.sort_index().items()}
-
-
-def facilities_hit(hit: pd.DataFrame) -> dict[str, int]:
-    """Facilities hit by asset type, each asset counted once."""
-    if hit.empty:
-        return {}
-    per_asset = hit.drop_duplicates("asset_id")
-    by_type = per_asset.groupby("asset_type")["asset_count"].sum()
-    return {asset_type: int(count) for asset_type, count in by_type.sort_index().items()}
-
-
-def filter_salvos(records: Records, filters: Filters) -> pd.DataFrame:
-    """Launch counts in the date range and weapon filter (they have no place)."""
-    salvos = records.salvos
-    mask = _in_dates(salvos["launch_date"], filters)
-    if filters.weapons:
-        mask &= salvos["weapon"].isin(filters.weapons)
-    return salvos[mask]
+def _named_totals(counts: np.ndarray, names: tuple[str, ...]) -> dict[str, int]:
+    return {names[i]: int(round(value)) for i, value in enumerate(counts) if value > 0}
 
 
 def summarize(records: Records, filters: Filters | None = None) -> dict:
     """The totals for a filter, keyed as ``impact summary --json`` prints them."""
     filters = filters or Filters()
-    incidents = filter_incidents(records, filters)
-    hit = impacts_in_view(records, incidents, filters)
-    totals: dict = {"attacks": int(len(incidents))}
+    index = records.index
+    codes = _codes(records, filters)
+    mask = index.mask(codes)
+    totals: dict = {"attacks": int(mask.sum())}
     for column in CASUALTY_COLUMNS:
-        totals[column] = int(incidents[column].fillna(0).sum())
-    totals["people_without_service"] = people_without_service(hit)
-    totals["facilities_hit"] = facilities_hit(hit)
-    totals["projectiles_launched"] = int(filter_salvos(records, filters)["launched"].sum())
+        totals[column] = int(round(index.casualties[column][mask].sum()))
+    assets, people = index.first_per_asset(index.impacts_mask(mask, codes))
+    by_service = np.bincount(index.asset_service[assets], weights=people, minlength=len(SERVICES))
+    by_type = np.bincount(index.asset_type[assets], weights=index.asset_count[assets], minlength=len(ASSET_TYPES))
+    totals["people_without_service"] = _named_totals(by_service, SERVICES)
+    totals["facilities_hit"] = _named_totals(by_type, ASSET_TYPES)
+    salvo_days = (index.salvo_day >= (codes.start if codes.start is not None else -(2**31))) & (
+        index.salvo_day <= (codes.end if codes.end is not None else 2**31 - 1)
+    )
+    if codes.weapons is not None:
+        salvo_days &= np.isin(index.salvo_weapon, codes.weapons)
+    totals["projectiles_launched"] = int(round(index.salvo_launched[salvo_days].sum()))
     return totals
 
 

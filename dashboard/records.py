@@ -43,9 +43,23 @@ class Records:
     assets: pd.DataFrame
     impacts: pd.DataFrame
     salvos: pd.DataFrame
+    _index: object = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Date order makes a date range a slice of the index (and the table reads in order).
+        self.incidents = self.incidents.sort_values(["event_date", "incident_id"], kind="stable").reset_index(drop=True)
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
+
+    @property
+    def index(self):
+        """The query index over these records, built on first use (``dashboard.index``)."""
+        if self._index is None:
+            from dashboard.index import QueryIndex
+
+            self._index = QueryIndex.build(self)
+        return self._index
 
 
 @dataclass

@@ -89,4 +89,8 @@ def test_import_page_states_limits_and_formats(app):
     assert not at.exception
     assert at.title[0].value == "Import data"
     assert "up to 100 MB" in at.caption[0].value
-    assert at.radio[0].options == ["This project's record files (or an export of this dashboard)", "ACLED export", "Any CSV, through a mapping file"]
+    assert at.radio[0].options == [
+        "This project's record files (or an export of this dashboard)",
+        "ACLED export",
+        "Any CSV, through a mapping file",
+    ]
