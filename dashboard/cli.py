@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(argv[1:])
     args = parser().parse_args(argv)
     from dashboard.query import summarize
-    from dashboard.store import open_store, read_records
+    from dashboard.snapshot import load_records
+    from dashboard.store import open_store
     from geo.oblasts import UnknownOblastError
 
     if args.command == "synth":
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command == "import":
         return run_import(args, settings)
-    records = read_records(open_store(settings))
+    records = load_records(open_store(settings), settings)
     try:
         filters = filters_from(args)
         if args.command == "summary":

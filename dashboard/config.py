@@ -29,6 +29,7 @@ class Settings:
     tiles_url: str
     tiles_attribution: str
     quarantine_dir: Path
+    cache_dir: Path
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -53,6 +54,7 @@ class Settings:
             "IMPACT_QUARANTINE_DIR",
             "where rejected rows are written; default var/rejected/",
         ),
+        "cache_dir": ("IMPACT_CACHE_DIR", "Parquet snapshots of the store for fast starts; default var/cache/"),
     }
 
     @classmethod
@@ -66,6 +68,7 @@ class Settings:
             tiles_url=env.get("IMPACT_TILES_URL", ""),
             tiles_attribution=env.get("IMPACT_TILES_ATTRIBUTION", ""),
             quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or PROJECT_ROOT / "var" / "rejected"),
+            cache_dir=Path(env.get("IMPACT_CACHE_DIR") or PROJECT_ROOT / "var" / "cache"),
         )
 
 

@@ -25,20 +25,25 @@ False
 from __future__ import annotations
 
 import html
-import json
 
 import folium
+import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from dashboard.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
+from dashboard.mapcells import cell_features, oblast_area_features
 from dashboard.records import Records
 from dashboard.static_assets import LEAFLET_CSS, LEAFLET_JS
-from geo.boundaries import Boundaries
+from geo.boundaries import Boundaries, display_geometry
 
 UKRAINE_CENTRE = (48.4, 31.2)
 UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]]
-APPROX_RADIUS_M = 60_000  # an oblast-sized circle when no outline is available
+APPROX_RADIUS_M = 60_000
+AREA_POPUP_LIMIT = (
+    20  # oblast-level reports listed in one area's popup  # an oblast-sized circle when no outline is available
+)
 
 # What an incident hit decides its colour; the first category present wins.
 HIT_CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -96,6 +101,9 @@ class DataLayer(MacroElement):
                 var p = feature.properties;
                 if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380}); }
                 if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
+                if (p.label) {
+                    layer.bindTooltip(p.label, {permanent: true, direction: "center", className: "impact-count"});
+                }
             }
         }).addTo({{ this._parent.get_name() }});
         {% endmacro %}
@@ -180,7 +188,7 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
         outlines = [
             {
                 "type": "Feature",
-                "geometry": json.loads(json.dumps(row.geometry.__geo_interface__)),
+                "geometry": display_geometry(row.geometry),
                 "properties": {
                     "tooltip": esc(row.oblast),
                     "style": {
@@ -278,13 +286,15 @@ def incident_features(
             "fillColor": "#444",
             "fillOpacity": 0.12,
         }
-        popup = "<hr>".join(popups)
+        popup = "<hr>".join(popups[:AREA_POPUP_LIMIT])
+        if len(popups) > AREA_POPUP_LIMIT:
+            popup += f"<hr>… and {len(popups) - AREA_POPUP_LIMIT:,} more oblast-level reports (see the Incidents tab)"
         if boundaries.available and iso in set(boundaries.frame["oblast_iso"]):
             geometry = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso].geometry.iloc[0]
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": geometry.__geo_interface__,
+                    "geometry": display_geometry(geometry),
                     "properties": {
                         "kind": "oblast_area",
                         "shape": "area",
@@ -365,13 +375,73 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
 
 
 def data_layers(
-    records: Records, incidents: pd.DataFrame, hit: pd.DataFrame, boundaries: Boundaries
+    records: Records,
+    incidents: pd.DataFrame,
+    hit: pd.DataFrame,
+    boundaries: Boundaries,
+    view: MapView | None = None,
+    asset_types: tuple[str, ...] = (),
 ) -> folium.FeatureGroup:
-    """The layers that change with the filters, in one feature group."""
+    """The layers that change with the filters and the view, for incidents taken from ``records``."""
+    mask = np.zeros(len(records.incidents), dtype=bool)
+    mask[incidents.index.to_numpy()] = True
+    return layers_for_mask(records, mask, boundaries, view, asset_types)
+
+
+def layers_for_mask(
+    records: Records,
+    mask: np.ndarray,
+    boundaries: Boundaries,
+    view: MapView | None = None,
+    asset_types: tuple[str, ...] = (),
+) -> folium.FeatureGroup:
+    """The layers that change with the filters and the view, in one feature group.
+
+    Up to ``MARKER_LIMIT`` located incidents in the (padded) view are drawn one by one
+    with popups; above that, the server sums them into screen-pixel cells, so the
+    payload is bounded by the map's size whatever the number of incidents.
+    """
+    from dashboard.query import Filters, impacts_in_view
+
+    view = view or MapView()
+    index = records.index
+    located = located_mask(index, mask, view)
     group = folium.FeatureGroup(name="Incidents and facilities")
-    DataLayer(incident_features(records, incidents, hit, boundaries), name="Incidents").add_to(group)
-    DataLayer(facility_features(hit, records), name="Facilities").add_to(group)
+    if located.sum() <= MARKER_LIMIT:
+        area_reports = mask & (index.geo_precision == "3")
+        shown = records.incidents[located | area_reports]
+        hit = impacts_in_view(records, shown, Filters(asset_types=asset_types))
+        DataLayer(incident_features(records, shown, hit, boundaries), name="Incidents").add_to(group)
+        DataLayer(facility_features(hit, records), name="Facilities").add_to(group)
+        return group
+    codes = index.codes_for(asset_types=asset_types)
+    names = {code: (iso, _oblast_name(iso)) for iso, code in index.oblast_lookup.items()}
+    areas = oblast_area_features(oblast_totals(index, mask), names, _area_geometries(records, boundaries))
+    DataLayer(cell_features(aggregate(index, mask, codes, view)), name="Cells").add_to(group)
+    DataLayer(areas, name="Areas").add_to(group)
     return group
+
+
+def needs_view(records: Records, mask: np.ndarray) -> bool:
+    """Whether the map must follow pans and zooms: only when cells replace markers somewhere."""
+    return int((mask & (records.index.geo_precision != "3")).sum()) > MARKER_LIMIT
+
+
+def _oblast_name(iso: str) -> str:
+    from geo.oblasts import resolve_oblast
+
+    return resolve_oblast(iso).name
+
+
+def _area_geometries(records: Records, boundaries: Boundaries) -> dict[str, dict]:
+    """Each oblast's display outline, or its first oblast-level record's point when none is loaded."""
+    if boundaries.available:
+        return {row.oblast_iso: display_geometry(row.geometry) for row in boundaries.frame.itertuples()}
+    level = records.incidents[records.incidents["geo_precision"] == "3"].drop_duplicates("oblast_iso")
+    return {
+        row.oblast_iso: {"type": "Point", "coordinates": [float(row.longitude), float(row.latitude)]}
+        for row in level.itertuples()
+    }
 
 
 def build_map(
@@ -381,10 +451,12 @@ def build_map(
     boundaries: Boundaries,
     tiles_url: str = "",
     tiles_attribution: str = "",
+    view: MapView | None = None,
+    asset_types: tuple[str, ...] = (),
 ) -> folium.Map:
-    """The whole map as one folium object (for tests and a standalone HTML file)."""
+    """The whole map as one folium object (for tests, benchmarks and a standalone HTML file)."""
     m = base_map(boundaries, tiles_url, tiles_attribution)
-    data_layers(records, incidents, hit, boundaries).add_to(m)
+    data_layers(records, incidents, hit, boundaries, view, asset_types).add_to(m)
     return m
 
 

@@ -136,11 +136,14 @@ def timeline(incidents: pd.DataFrame) -> pd.DataFrame:
     """Incidents, killed and injured per day, every day of the span present."""
     if incidents.empty:
         return pd.DataFrame(columns=["attacks", "killed", "injured"], index=pd.DatetimeIndex([], name="day"))
-    per_day = incidents.groupby(incidents["event_date"].dt.normalize()).agg(
-        attacks=("incident_id", "size"),
-        killed=("killed", lambda s: int(s.fillna(0).sum())),
-        injured=("injured", lambda s: int(s.fillna(0).sum())),
+    numbers = pd.DataFrame(
+        {
+            "attacks": 1,
+            "killed": incidents["killed"].fillna(0).astype("int64"),
+            "injured": incidents["injured"].fillna(0).astype("int64"),
+        }
     )
+    per_day = numbers.groupby(incidents["event_date"].dt.normalize().to_numpy()).sum()
     days = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D", name="day")
     return per_day.reindex(days, fill_value=0)
 

@@ -20,6 +20,18 @@ _CODE_FIELDS = ("shapeISO", "ADM1_PCODE", "iso", "ISO")
 _NAME_FIELDS = ("shapeName", "ADM1_EN", "name", "NAME")
 
 
+# Outlines are drawn at country scale: ~1 km of detail keeps all 27 under ~150 KB.
+DISPLAY_TOLERANCE_DEG = 0.01
+
+
+def display_geometry(geometry, tolerance: float = DISPLAY_TOLERANCE_DEG) -> dict:
+    """GeoJSON of a polygon simplified for drawing, coordinates rounded to 4 decimals (~10 m)."""
+    import shapely
+
+    simple = shapely.set_precision(geometry.simplify(tolerance, preserve_topology=True), 0.0001)
+    return shapely.geometry.mapping(simple)
+
+
 @dataclass(frozen=True)
 class Boundaries:
     """Oblast polygons keyed by ISO 3166-2 code, or the reason there are none."""

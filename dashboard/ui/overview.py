@@ -9,28 +9,61 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from dashboard.aggregate import MapView
 from dashboard.export import export_frame, to_csv_bytes
 from dashboard.exports import export_metadata, geojson_bytes, hxl_csv_bytes
-from dashboard.mapview import base_map, data_layers
-from dashboard.query import Filters, choices, filter_incidents, impacts_in_view, timeline
+from dashboard.mapview import layers_for_mask, needs_view
+from dashboard.query import Filters, incident_mask
 from dashboard.tiles import tiles
 from dashboard.ui import shared
 from dashboard.ui_state import filters_from_query, query_from_filters
 
+TABLE_ROWS = 1_000
+
+
+def view_from(state: dict) -> MapView | None:
+    """The map view st_folium last reported, or None before the first report."""
+    bounds, zoom = state.get("bounds") or {}, state.get("zoom")
+    south_west, north_east = bounds.get("_southWest") or {}, bounds.get("_northEast") or {}
+    if zoom is None or south_west.get("lat") is None or north_east.get("lat") is None:
+        return None
+    return MapView(int(zoom), south_west["lat"], south_west["lng"], north_east["lat"], north_east["lng"])
+
+
+def quotes_in_view(records, incidents: pd.DataFrame) -> pd.DataFrame:
+    """The incidents shown, with the assets and impacts they link to, each with its quote."""
+    impacts = records.impacts[records.impacts["incident_id"].isin(incidents["incident_id"])]
+    assets = records.assets[records.assets["asset_id"].isin(impacts["asset_id"])]
+    salvos = records.salvos.head(TABLE_ROWS)
+    parts = [
+        (incidents, "incident_id", "incidents"),
+        (assets, "asset_id", "assets"),
+        (impacts, "impact_id", "impacts"),
+        (salvos, "salvo_id", "salvos"),
+    ]
+    frames = [
+        frame[[key, "source_id", "quote"]].rename(columns={key: "record_id"}).assign(table=table)
+        for frame, key, table in parts
+    ]
+    return pd.concat(frames)[["table", "record_id", "source_id", "quote"]]
+
+
 settings, version, records = shared.current()
 boundaries = shared.boundaries(settings.boundary_file)
-options = choices(records)
+options = shared.choices(settings.db_url, version)
 linked = filters_from_query({key: st.query_params.get_all(key) for key in st.query_params})
 
 with st.sidebar:
     st.header("Filters")
     cities = st.multiselect("City", sorted(set(options["cities"]) | set(linked.cities)), default=list(linked.cities))
-    first_day = records.incidents["event_date"].min().date() if len(records.incidents) else date.today()
-    last_day = records.incidents["event_date"].max().date() if len(records.incidents) else date.today()
+    # Incidents are in date order: the first and last rows give the span.
+    first_day = records.incidents["event_date"].iloc[0].date() if len(records.incidents) else date.today()
+    last_day = records.incidents["event_date"].iloc[-1].date() if len(records.incidents) else date.today()
     picked = st.date_input(
         "Date range",
         value=(linked.start or first_day, linked.end or last_day),
@@ -67,11 +100,11 @@ if {key: st.query_params.get_all(key) for key in st.query_params} != wanted_quer
     st.query_params.from_dict(wanted_query)
 
 st.title("Attacks on civilian infrastructure")
-incidents = filter_incidents(records, filters)
-hit = impacts_in_view(records, incidents, filters)
+mask = incident_mask(records, filters)
+shown_count = int(mask.sum())
 totals = shared.totals(settings.db_url, version, filters)
 st.caption(
-    f"{len(incidents)} of {len(records.incidents)} incidents shown, from {len(records.sources)} source(s). "
+    f"{shown_count:,} of {len(records.incidents):,} incidents shown, from {len(records.sources)} source(s). "
     "The same totals: `impact summary --json` with the same filters."
 )
 
@@ -85,65 +118,73 @@ st.caption(
     "Projectiles launched: from launch counts in the date range; city, oblast and asset filters do not narrow it."
 )
 
+
+def filtered() -> pd.DataFrame:
+    return records.incidents[mask]
+
+
 map_tab, timeline_tab, table_tab, sources_tab = st.tabs(["Map", "Timeline", "Incidents", "Sources"])
 with map_tab:
     if not boundaries.available:
         st.info(boundaries.note)
+    follow = needs_view(records, mask)
+    if follow:
+        st.caption(
+            "Many incidents: each circle sums an area of the map (size: incidents; colour: people cut off). "
+            "Zoom in for markers."
+        )
+    last = st.session_state.get("incident_map") or {}
     st_folium(
-        base_map(boundaries, settings.tiles_url, settings.tiles_attribution),
-        feature_group_to_add=data_layers(records, incidents, hit, boundaries),
-        returned_objects=[],
+        shared.base_map(settings.boundary_file, settings.tiles_url, settings.tiles_attribution),
+        feature_group_to_add=layers_for_mask(records, mask, boundaries, view_from(last), filters.asset_types),
+        # Pans and zooms rerun the page only when the server must re-aggregate for the new view.
+        returned_objects=["zoom", "bounds"] if follow else [],
         key="incident_map",
         height=560,
         use_container_width=True,
     )
 with timeline_tab:
-    per_day = timeline(incidents)
+    per_day = shared.timeline(settings.db_url, version, filters)
     st.subheader("Incidents per day")
     st.bar_chart(per_day[["attacks"]])
     st.subheader("Killed and injured per day")
     st.bar_chart(per_day[["killed", "injured"]])
 with table_tab:
-    extract = export_frame(incidents)
-    st.dataframe(extract, hide_index=True, width="stretch")
-    st.caption("Downloads hold exactly the rows above. Text a spreadsheet would run as a formula starts with '.")
+    first_rows = records.incidents.iloc[np.flatnonzero(mask)[:TABLE_ROWS]]
+    if shown_count > TABLE_ROWS:
+        st.caption(f"The first {TABLE_ROWS:,} of {shown_count:,} rows; the downloads hold all of them.")
+    st.dataframe(export_frame(first_rows), hide_index=True, width="stretch")
+    st.caption("Downloads hold exactly the filtered rows. Text a spreadsheet would run as a formula starts with '.")
     csv_column, hxl_column, geojson_column, meta_column = st.columns(4)
-    csv_column.download_button("CSV", to_csv_bytes(incidents), file_name="incidents_filtered.csv", mime="text/csv")
+    # Files are made only when clicked (deferred), so large views do not slow every rerun.
+    csv_column.download_button(
+        "CSV", lambda: to_csv_bytes(filtered()), file_name="incidents_filtered.csv", mime="text/csv", on_click="ignore"
+    )
     hxl_column.download_button(
-        "CSV with HXL tags", hxl_csv_bytes(incidents), file_name="incidents_filtered_hxl.csv", mime="text/csv"
+        "CSV with HXL tags",
+        lambda: hxl_csv_bytes(filtered()),
+        file_name="incidents_filtered_hxl.csv",
+        mime="text/csv",
+        on_click="ignore",
     )
     geojson_column.download_button(
         "GeoJSON",
-        geojson_bytes(incidents, records),
+        lambda: geojson_bytes(filtered(), records),
         file_name="incidents_filtered.geojson",
         mime="application/geo+json",
+        on_click="ignore",
     )
     meta_column.download_button(
         "Metadata (filters, attribution)",
-        json.dumps(export_metadata(records, filters, incidents=incidents), indent=2, default=str),
+        lambda: json.dumps(export_metadata(records, filters, incidents=filtered()), indent=2, default=str),
         file_name="incidents_filtered.meta.json",
         mime="application/json",
+        on_click="ignore",
     )
 with sources_tab:
     for source in records.sources.itertuples():
         st.subheader(source.title)
         st.write(f"Publisher: {source.publisher or 'not stated'}. Dates as stated: {source.dates_as_stated}")
         st.caption(source.notes)
-    quotes = pd.concat(
-        [
-            records.incidents[["incident_id", "source_id", "quote"]]
-            .rename(columns={"incident_id": "record_id"})
-            .assign(table="incidents"),
-            records.assets[["asset_id", "source_id", "quote"]]
-            .rename(columns={"asset_id": "record_id"})
-            .assign(table="assets"),
-            records.impacts[["impact_id", "source_id", "quote"]]
-            .rename(columns={"impact_id": "record_id"})
-            .assign(table="impacts"),
-            records.salvos[["salvo_id", "source_id", "quote"]]
-            .rename(columns={"salvo_id": "record_id"})
-            .assign(table="salvos"),
-        ]
-    )
-    st.subheader("Every record and the sentence it was coded from")
-    st.dataframe(quotes[["table", "record_id", "source_id", "quote"]], hide_index=True, width="stretch")
+    st.subheader("Records in view and the sentence each was coded from")
+    st.dataframe(quotes_in_view(records, first_rows), hide_index=True, width="stretch")

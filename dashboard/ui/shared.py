@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 from dashboard.config import Settings
 from dashboard.query import Filters, summarize
 from dashboard.records import Records
+from dashboard.snapshot import load_records
 from dashboard.static_assets import ensure_vendor_assets
-from dashboard.store import open_store, read_records, store_version
+from dashboard.store import open_store, store_version
 from geo.boundaries import Boundaries, load_boundaries
 
 
@@ -27,9 +28,10 @@ def engine(db_url: str) -> Engine:
     return open_store(settings())
 
 
-@st.cache_resource(show_spinner="Reading the records…", max_entries=2)
+@st.cache_resource(show_spinner="Reading the records…", max_entries=1)
 def records(db_url: str, version: int) -> Records:
-    return read_records(engine(db_url))
+    """One copy per process (the newest version only), shared by every session."""
+    return load_records(engine(db_url), settings())
 
 
 @st.cache_data(max_entries=512)
@@ -41,6 +43,29 @@ def totals(db_url: str, version: int, filters: Filters) -> dict:
 @st.cache_resource
 def boundaries(path: str) -> Boundaries:
     return load_boundaries(path)
+
+
+@st.cache_resource
+def base_map(boundary_file: str, tiles_url: str, tiles_attribution: str):
+    """The map without its data layers: built once, so st_folium never remounts it."""
+    from dashboard.mapview import base_map as build
+
+    return build(boundaries(boundary_file), tiles_url, tiles_attribution)
+
+
+@st.cache_data(max_entries=64)
+def choices(db_url: str, version: int) -> dict[str, list[str]]:
+    from dashboard.query import choices as values
+
+    return values(records(db_url, version))
+
+
+@st.cache_data(max_entries=64)
+def timeline(db_url: str, version: int, filters: Filters):
+    from dashboard.query import filter_incidents
+    from dashboard.query import timeline as per_day
+
+    return per_day(filter_incidents(records(db_url, version), filters))
 
 
 @st.cache_resource

@@ -1,0 +1,37 @@
+"""The Parquet snapshot: same records as the store, never stale after an import."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.snapshot import load_records, snapshot_dir
+from dashboard.store import open_store, read_records, store_version
+
+
+def test_snapshot_equals_store_and_is_reused(settings, tmp_path):
+    settings = settings.__class__(**{**settings.__dict__, "cache_dir": tmp_path / "cache"})
+    engine = open_store(settings)
+    first = load_records(engine, settings)
+    folder = snapshot_dir(settings, store_version(engine))
+    assert (folder / "incidents.parquet").is_file()
+    second = load_records(engine, settings)
+    stored = read_records(engine)
+    for table in ("sources", "incidents", "assets", "impacts", "salvos"):
+        pd.testing.assert_frame_equal(second.table(table), stored.table(table))
+        pd.testing.assert_frame_equal(first.table(table), stored.table(table))
+
+
+def test_import_makes_the_snapshot_stale(settings, tmp_path):
+    from dashboard.config import PROJECT_ROOT
+    from dashboard.imports import import_file
+
+    settings = settings.__class__(**{**settings.__dict__, "cache_dir": tmp_path / "cache"})
+    engine = open_store(settings)
+    load_records(engine, settings)
+    lines = (PROJECT_ROOT / "data" / "incidents.csv").read_text().splitlines()
+    changed = tmp_path / "incidents.csv"
+    changed.write_text("\n".join([lines[0], lines[1].replace("inc-001", "inc-101")]) + "\n")
+    import_file(changed, engine, settings, "canonical")
+    assert len(load_records(engine, settings).incidents) == 6
+    versions = [p.name for p in snapshot_dir(settings, 0).parent.iterdir()]
+    assert versions == [f"v{store_version(engine)}"]  # older snapshots are removed
