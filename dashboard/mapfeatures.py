@@ -1,0 +1,218 @@
+"""Map features for individual records: incidents styled by what they hit, facilities, oblast-level areas.
+
+Every value from a record is HTML-escaped here; the features reach the browser as
+JSON (see ``dashboard.mapview.DataLayer``), never inside a JavaScript template literal.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from dashboard.records import Records
+from geo.boundaries import Boundaries, display_geometry
+
+AREA_POPUP_LIMIT = (
+    20  # oblast-level reports listed in one area's popup  # an oblast-sized circle when no outline is available
+)
+# What an incident hit decides its colour; the first category present wins.
+HIT_CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Heating, power or energy", "#d95f02", ("heating", "electricity", "energy")),
+    ("Gas", "#e6ab02", ("gas",)),
+    ("Water", "#1f78b4", ("water",)),
+    ("Health", "#e7298a", ("health",)),
+    ("Education", "#7570b3", ("education",)),
+    ("Homes", "#a6761d", ("housing",)),
+    ("Other civilian infrastructure", "#666666", ("transport", "unspecified")),
+)
+PEOPLE_ONLY = ("People harmed, no facility reported", "#1b9e77")
+LEGEND_STYLE = "background:#fff;padding:6px 8px;font:12px/1.4 sans-serif;border-radius:4px;box-shadow:0 0 4px #0004"
+QUOTE_STYLE = "margin:4px 0;padding-left:6px;border-left:3px solid #ccc"
+PRECISION_LABELS = {"1": "exact site", "2": "settlement centre (approximate)", "3": "oblast only"}
+
+
+def esc(value: object) -> str:
+    """HTML-escape a record value; blanks and missing values become an empty string."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=True)
+
+
+def _figure(value: object, unit: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "not reported"
+    return f"{int(value):,}{unit}"
+
+
+def hit_category(services: set[str]) -> tuple[str, str]:
+    """Legend label and colour for an incident that hit facilities with these services."""
+    for label, colour, members in HIT_CATEGORIES:
+        if services & set(members):
+            return label, colour
+    return PEOPLE_ONLY
+
+
+def _services_by_incident(hit: pd.DataFrame) -> dict[str, set[str]]:
+    return {incident: set(group["service"]) for incident, group in hit.groupby("incident_id")}
+
+
+def _incident_popup(row, sources: pd.DataFrame, facilities: pd.DataFrame) -> str:
+    source = sources.loc[sources["source_id"] == row.source_id]
+    source_title = source["title"].iloc[0] if not source.empty else row.source_id
+    place = esc(row.place) if row.place else f"{esc(row.oblast)} (oblast-level report)"
+    facility_rows = "".join(
+        f"<li>{esc(f.name)}: {esc(f.state_after.replace('_', ' '))}</li>" for f in facilities.itertuples()
+    )
+    return (
+        f"<b>{place}</b>, {esc(row.oblast)}<br>"
+        f"{esc(row.event_date.strftime('%Y-%m-%d'))} ({esc(row.date_precision)}; "
+        f"as stated: {esc(row.date_as_stated)})<br>"
+        f"Location: {esc(PRECISION_LABELS.get(row.geo_precision, row.geo_precision))}<br>"
+        f"Weapons: {esc(row.weapons.replace(';', ', '))}<br>"
+        f"Perpetrator as reported: {esc(row.perpetrator_as_reported)}"
+        f"{' (according to ' + esc(row.reported_by) + ')' if row.reported_by else ''}<br>"
+        f"Killed: {_figure(row.killed)} (children {_figure(row.children_killed)}); "
+        f"injured: {_figure(row.injured)} (children {_figure(row.children_injured)})<br>"
+        + (f"Facilities hit:<ul style='margin:2px 0 2px 16px;padding:0'>{facility_rows}</ul>" if facility_rows else "")
+        + f"<blockquote style='{QUOTE_STYLE}'>{esc(row.quote)}</blockquote>"
+        f"<small>Source: {esc(source_title)} [{esc(row.source_id)}]</small>"
+    )
+
+
+def incident_features(
+    records: Records, incidents: pd.DataFrame, hit: pd.DataFrame, boundaries: Boundaries
+) -> list[dict]:
+    """One feature per located incident; oblast-level incidents as one area per oblast."""
+    services = _services_by_incident(hit)
+    features: list[dict] = []
+    areas: dict[str, list[str]] = {}
+    for row in incidents.itertuples():
+        label, colour = hit_category(services.get(row.incident_id, set()))
+        facilities = hit[hit["incident_id"] == row.incident_id]
+        popup = _incident_popup(row, records.sources, facilities)
+        if row.geo_precision == "3":
+            areas.setdefault(row.oblast_iso, []).append(popup)
+            continue
+        harmed = int((0 if pd.isna(row.killed) else row.killed) + (0 if pd.isna(row.injured) else row.injured))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(row.longitude), float(row.latitude)],
+                },
+                "properties": {
+                    "kind": "incident",
+                    "id": esc(row.incident_id),
+                    "popup": popup,
+                    "tooltip": f"{esc(row.place)}: {esc(label)} ({esc(row.event_date.strftime('%Y-%m-%d'))})",
+                    "style": {
+                        "className": "impact-incident",
+                        "radius": 7 + min(harmed, 40) ** 0.5 * 2,
+                        "color": "#222" if row.geo_precision == "1" else colour,
+                        "weight": 2 if row.geo_precision == "1" else 1,
+                        "fillColor": colour,
+                        "fillOpacity": 0.8,
+                    },
+                },
+            }
+        )
+    for iso, popups in areas.items():
+        rows = incidents[(incidents["oblast_iso"] == iso) & (incidents["geo_precision"] == "3")]
+        name = rows["oblast"].iloc[0]
+        tooltip = f"{esc(name)}: {len(popups)} oblast-level report(s); exact location not known"
+        style = {
+            "className": "impact-oblast-area",
+            "color": "#444",
+            "weight": 2,
+            "dashArray": "6 6",
+            "fillColor": "#444",
+            "fillOpacity": 0.12,
+        }
+        popup = "<hr>".join(popups[:AREA_POPUP_LIMIT])
+        if len(popups) > AREA_POPUP_LIMIT:
+            popup += f"<hr>… and {len(popups) - AREA_POPUP_LIMIT:,} more oblast-level reports (see the Incidents tab)"
+        if boundaries.available and iso in set(boundaries.frame["oblast_iso"]):
+            geometry = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso].geometry.iloc[0]
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": display_geometry(geometry),
+                    "properties": {
+                        "kind": "oblast_area",
+                        "shape": "area",
+                        "popup": popup,
+                        "tooltip": tooltip,
+                        "style": style,
+                    },
+                }
+            )
+        else:
+            row = rows.iloc[0]
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [float(row.longitude), float(row.latitude)],
+                    },
+                    "properties": {
+                        "kind": "oblast_area",
+                        "shape": "approximate",
+                        "popup": popup,
+                        "tooltip": "≈ approximate: " + tooltip,
+                        "style": style,
+                    },
+                }
+            )
+    return features
+
+
+def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
+    """One square per asset hit (counted once), with service, people served and state."""
+    features = []
+    assets = records.assets.set_index("asset_id")
+    for asset_id, group in hit.groupby("asset_id"):
+        asset = assets.loc[asset_id]
+        if asset["geo_precision"] == "3":
+            continue  # drawn with its incident's oblast area, never as a point
+        label, colour = hit_category({asset["service"]})
+        served = asset["people_served"]
+        served_text = (
+            "not stated"
+            if pd.isna(served)
+            else ("over " if asset["people_served_qualifier"] == "at_least" else "") + f"{int(served):,}"
+        )
+        states = ", ".join(sorted({s.replace("_", " ") for s in group["state_after"]}))
+        count = ("at least " if asset["count_qualifier"] == "at_least" else "") + str(int(asset["asset_count"]))
+        popup = (
+            f"<b>{esc(asset['name'])}</b><br>Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
+            f"Service: {esc(asset['service'])}; people served: {esc(served_text)}<br>"
+            f"State after attack: {esc(states)}; hit {len(group)} time(s)<br>"
+            f"<blockquote style='{QUOTE_STYLE}'>{esc(asset['quote'])}</blockquote>"
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [float(asset["longitude"]), float(asset["latitude"])],
+                },
+                "properties": {
+                    "kind": "facility",
+                    "id": esc(asset_id),
+                    "popup": popup,
+                    "tooltip": f"{esc(asset['name'])}: {esc(states)}",
+                    "style": {
+                        "className": "impact-facility",
+                        "radius": 4,
+                        "color": "#222",
+                        "weight": 2,
+                        "fillColor": colour,
+                        "fillOpacity": 1,
+                    },
+                },
+            }
+        )
+    return features
