@@ -31,7 +31,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from dashboard.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
-from dashboard.mapcells import cell_features, oblast_area_features
+from dashboard.mapcells import NO_PEOPLE_COLOUR, PEOPLE_COLOURS, cell_features, oblast_area_features
 from dashboard.mapfeatures import (  # noqa: F401  (re-exported: the map's public names)
     HIT_CATEGORIES,
     LEGEND_STYLE,
@@ -62,6 +62,14 @@ class DataLayer(MacroElement):
                 if (p.shape === "approximate") {
                     return L.circle(latlng, Object.assign({radius: {{ this.approx_radius }}}, p.style));
                 }
+                if (p.label) {
+                    // A summed area: the circle and its count, as one layer (divIcons follow zooms exactly).
+                    var count = L.marker(latlng, {interactive: false, icon: L.divIcon({
+                        className: "impact-count", iconSize: [48, 16], iconAnchor: [24, 8],
+                        html: '<div style="font:600 11px/16px sans-serif;color:#fff;text-align:center;' +
+                              'text-shadow:0 0 3px #000">' + p.label + '</div>'})});
+                    return L.featureGroup([L.circleMarker(latlng, p.style), count]);
+                }
                 return L.circleMarker(latlng, p.style);
             },
             style: function (feature) { return feature.properties.style; },
@@ -69,9 +77,7 @@ class DataLayer(MacroElement):
                 var p = feature.properties;
                 if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380}); }
                 if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
-                if (p.label) {
-                    layer.bindTooltip(p.label, {permanent: true, direction: "center", className: "impact-count"});
-                }
+
             }
         }).addTo({{ this._parent.get_name() }});
         {% endmacro %}
@@ -135,8 +141,38 @@ def legend_html(boundary_note: str) -> str:
         'margin-right:4px"></span>Oblast-level report: area, not a point</div>'
     )
     rows.append("<div>Circle size: people killed and injured</div>")
+    swatches = "".join(
+        f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;background:{colour}"></span>'
+        for colour in (NO_PEOPLE_COLOUR, *PEOPLE_COLOURS)
+    )
+    rows.append(
+        f"<div>Numbered circles sum an area: size = incidents; colour = people cut off "
+        f"{swatches} none, &gt;0, 1k, 10k, 100k+</div>"
+    )
     rows.append(f'<div style="color:#555;max-width:220px;overflow-wrap:anywhere">{esc(boundary_note)}</div>')
     return '<div style="font-weight:600">What was hit</div>' + "".join(rows)
+
+
+_OUTLINES: dict[int, list[dict]] = {}
+
+
+def outline_features(boundaries: Boundaries) -> list[dict]:
+    """The oblast outlines as display features, simplified once per loaded boundary file."""
+    key = id(boundaries.frame)
+    if key not in _OUTLINES:
+        style = {"className": "impact-outline", "color": "#555", "weight": 1, "fill": True}
+        _OUTLINES[key] = [
+            {
+                "type": "Feature",
+                "geometry": display_geometry(row.geometry),
+                "properties": {
+                    "tooltip": esc(row.oblast),
+                    "style": {**style, "fillColor": "#f2f2f2", "fillOpacity": 0.4},
+                },
+            }
+            for row in boundaries.frame.itertuples()
+        ]
+    return _OUTLINES[key]
 
 
 def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str = "") -> folium.Map:
@@ -153,24 +189,7 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "Map tiles", name="Basemap").add_to(m)
     if boundaries.available:
-        outlines = [
-            {
-                "type": "Feature",
-                "geometry": display_geometry(row.geometry),
-                "properties": {
-                    "tooltip": esc(row.oblast),
-                    "style": {
-                        "className": "impact-outline",
-                        "color": "#555",
-                        "weight": 1,
-                        "fill": True,
-                        "fillColor": "#f2f2f2",
-                        "fillOpacity": 0.4,
-                    },
-                },
-            }
-            for row in boundaries.frame.itertuples()
-        ]
+        outlines = outline_features(boundaries)
         DataLayer(outlines, name="OblastOutlines").add_to(m)
         attributions.append(boundaries.attribution)
     MapNotes(legend_html(boundaries.note), attributions).add_to(m)

@@ -117,7 +117,7 @@ def test_page_works_with_other_hosts_blocked(server, chromium, records):
     assert "What was hit" in map_frame.locator(".impact-legend").inner_text()
 
     # A popup shows the source quote.
-    map_frame.locator("path.impact-incident").first.click(force=True)
+    map_frame.locator("path.impact-incident").first.dispatch_event("click")
     map_frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
     assert "blockquote" in map_frame.locator(".leaflet-popup-content").inner_html()
 

@@ -45,9 +45,9 @@ def boundaries(path: str) -> Boundaries:
     return load_boundaries(path)
 
 
-@st.cache_resource
 def base_map(boundary_file: str, tiles_url: str, tiles_attribution: str):
-    """The map without its data layers: built once, so st_folium never remounts it."""
+    """The map without its data layers. A new object every rerun (st_folium adds the data
+    layers to the map it is given), with the same script, so the map is never remounted."""
     from dashboard.mapview import base_map as build
 
     return build(boundaries(boundary_file), tiles_url, tiles_attribution)
