@@ -27,7 +27,10 @@ HIT_CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Other civilian infrastructure", "#666666", ("transport", "unspecified")),
 )
 PEOPLE_ONLY = ("People harmed, no facility reported", "#1b9e77")
-LEGEND_STYLE = "background:#fff;padding:6px 8px;font:12px/1.4 sans-serif;border-radius:4px;box-shadow:0 0 4px #0004;max-width:240px"
+LEGEND_STYLE = (
+    "background:#fff;padding:6px 8px;font:12px/1.4 sans-serif;"
+    "border-radius:4px;box-shadow:0 0 4px #0004;max-width:240px"
+)
 QUOTE_STYLE = "margin:4px 0;padding-left:6px;border-left:3px solid #ccc"
 PRECISION_LABELS = {"1": "exact site", "2": "settlement centre (approximate)", "3": "oblast only"}
 
