@@ -71,6 +71,9 @@ def parser() -> argparse.ArgumentParser:
     )
     importer.add_argument("--mapping", metavar="MAPPING.toml", help="mapping file for --format mapped")
     importer.add_argument("--dry-run", action="store_true", help="validate and report without writing")
+    importer.add_argument(
+        "--sync", action="store_true", help="delete stored records of this dataset that the file no longer has"
+    )
     importer.add_argument("--json", action="store_true", help="print the report as JSON")
     synth = commands.add_parser("synth", help="write synthetic canonical record files (not real events)")
     synth.add_argument("--incidents", type=int, required=True, metavar="N", help="number of incidents")
@@ -166,6 +169,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
             args.format,
             mapping_path=Path(args.mapping) if args.mapping else None,
             dry_run=args.dry_run,
+            sync=args.sync,
         )
     except (MappingError, ValueError, FileNotFoundError) as exc:
         print(f"impact: {exc}", file=sys.stderr)

@@ -59,6 +59,8 @@ class ImportReport:
     log_file: str = ""
     batch_id: int | None = None
     dry_run: bool = False
+    not_in_file: int = 0  # stored records of this file's dataset whose source id the file no longer has
+    deleted: int = 0  # of those, removed (only with sync)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,6 +75,9 @@ class ImportReport:
             f"  duplicates  {self.duplicates:>8,}  (rows repeated within the file)",
             f"  rejected    {self.rejected:>8,}",
         ]
+        if self.not_in_file:
+            action = f"{self.deleted:,} deleted (--sync)" if self.deleted else "kept; --sync removes them"
+            lines.append(f"  not in file {self.not_in_file:>8,}  (stored records of this dataset: {action})")
         if self.identity:
             lines.append(f"  {self.identity}")
         for rejection in self.rejections[:20]:
@@ -195,9 +200,15 @@ def import_file(
     mapping_path: Path | None = None,
     *,
     dry_run: bool = False,
+    sync: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import one CSV file (see the module docstring). Nothing is written when ``dry_run``."""
+    """Import one CSV file (see the module docstring). Nothing is written when ``dry_run``.
+
+    With ``sync``, stored records of the file's dataset whose own id no longer appears
+    anywhere in the file are deleted (ACLED deletes events between versions); without
+    it they are only counted in ``not_in_file``.
+    """
     progress = progress or (lambda fraction, message: None)
     data = path.read_bytes()
     report = ImportReport(file=str(path), format=fmt, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
@@ -250,6 +261,11 @@ def import_file(
     report.accepted = len(plan.get(headline, {}).get("new", []))
     report.updated = len(plan.get(headline, {}).get("updated", []))
     report.unchanged = plan.get(headline, {}).get("unchanged", 0)
+    gone = _not_in_file(engine, translation, raw)
+    report.not_in_file = len(gone)
+    if sync and gone:
+        plan["deleted"] = gone
+        report.deleted = len(gone)
     if not dry_run:
         progress(0.7, "writing")
         report.batch_id = _write(engine, plan, report, progress)
@@ -259,6 +275,26 @@ def import_file(
 
 
 _IGNORED = "column is not in the schema (ignored)"
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame) -> list[str]:
+    """Stored incidents of this dataset whose own id appears nowhere in the file (any row, valid or not)."""
+    column = translation.origins.get("source_record_id", "")
+    if translation.source is None or column not in raw.columns:
+        return []
+    incidents = TABLES["incidents"]
+    query = sa.select(incidents.c.incident_id, incidents.c.source_record_id).where(
+        incidents.c.source_id == translation.source["source_id"]
+    )
+    with engine.connect() as connection:
+        stored = pd.read_sql(query, connection)
+    present = set(raw[column].fillna("").str.strip())
+    return sorted(stored.loc[~stored["source_record_id"].fillna("").isin(present), "incident_id"])
 
 
 def _unlocated(incidents: pd.DataFrame, raw: pd.DataFrame, origins: dict, boundary_file: str, file: str) -> list[dict]:
@@ -323,6 +359,9 @@ def _as_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 def _write(engine: Engine, plan: dict, report: ImportReport, progress: Progress) -> int:
     """One transaction: replaced rows deleted and inserted again, new rows inserted, one batch row."""
     with engine.begin() as connection:
+        for chunk in _chunks(plan.pop("deleted", []), 5000):
+            connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
+            connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
         for table, steps in plan.items():
             key_column = TABLES[table].c[SCHEMAS[table].key]
             updated = steps["updated"]
