@@ -73,8 +73,8 @@ def _incident_popup(row, sources: pd.DataFrame, facilities: pd.DataFrame) -> str
         f"as stated: {esc(row.date_as_stated)})<br>"
         f"Location: {esc(PRECISION_LABELS.get(row.geo_precision, row.geo_precision))}<br>"
         f"Weapons: {esc(row.weapons.replace(';', ', '))}<br>"
-        f"Perpetrator as reported: {esc(row.perpetrator_as_reported)}"
-        f"{' (according to ' + esc(row.reported_by) + ')' if row.reported_by else ''}<br>"
+        f"Perpetrator as reported: {esc(row.perpetrator_as_reported)}<br>"
+        f"{'Account and figures from: ' + esc(row.reported_by) + '<br>' if row.reported_by else ''}"
         f"Killed: {_figure(row.killed)} (children {_figure(row.children_killed)}); "
         f"injured: {_figure(row.injured)} (children {_figure(row.children_injured)})<br>"
         + (f"Facilities hit:<ul style='margin:2px 0 2px 16px;padding:0'>{facility_rows}</ul>" if facility_rows else "")
