@@ -24,7 +24,9 @@ from dashboard.index import Codes, QueryIndex, mercator
 from dashboard.schemas import SERVICES
 
 CELL_PX = 80
-MARKER_LIMIT = 2_000  # above this many located incidents in view, cells replace markers
+# Above this many located incidents in view, cells replace markers. A marker carries its
+# popup (source quote included) and its facilities, ~1.5 KB, so 200 keeps the payload under 500 KB.
+MARKER_LIMIT = 200
 MAX_ZOOM = 18
 
 

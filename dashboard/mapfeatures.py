@@ -60,13 +60,16 @@ def _services_by_incident(hit: pd.DataFrame) -> dict[str, set[str]]:
     return {incident: set(group["service"]) for incident, group in hit.groupby("incident_id")}
 
 
-def _incident_popup(row, sources: pd.DataFrame, facilities: pd.DataFrame) -> str:
-    source = sources.loc[sources["source_id"] == row.source_id]
-    source_title = source["title"].iloc[0] if not source.empty else row.source_id
+def _facility_items(hit: pd.DataFrame) -> dict[str, str]:
+    """Per incident, its facilities as escaped list items (one pass over the impacts)."""
+    if hit.empty:
+        return {}
+    items = "<li>" + hit["name"].map(esc) + ": " + hit["state_after"].str.replace("_", " ").map(esc) + "</li>"
+    return items.groupby(hit["incident_id"]).agg("".join).to_dict()
+
+
+def _incident_popup(row, source_title: str, facility_rows: str) -> str:
     place = esc(row.place) if row.place else f"{esc(row.oblast)} (oblast-level report)"
-    facility_rows = "".join(
-        f"<li>{esc(f.name)}: {esc(f.state_after.replace('_', ' '))}</li>" for f in facilities.itertuples()
-    )
     return (
         f"<b>{place}</b>, {esc(row.oblast)}<br>"
         f"{esc(row.event_date.strftime('%Y-%m-%d'))} ({esc(row.date_precision)}; "
@@ -88,15 +91,24 @@ def incident_features(
 ) -> list[dict]:
     """One feature per located incident; oblast-level incidents as one area per oblast."""
     services = _services_by_incident(hit)
+    facility_items = _facility_items(hit)
+    titles = dict(zip(records.sources["source_id"], records.sources["title"], strict=True))
     features: list[dict] = []
     areas: dict[str, list[str]] = {}
+    area_counts = incidents.loc[incidents["geo_precision"] == "3", "oblast_iso"].value_counts().to_dict()
     for row in incidents.itertuples():
-        label, colour = hit_category(services.get(row.incident_id, set()))
-        facilities = hit[hit["incident_id"] == row.incident_id]
-        popup = _incident_popup(row, records.sources, facilities)
         if row.geo_precision == "3":
-            areas.setdefault(row.oblast_iso, []).append(popup)
+            # An area's popup lists its first reports only; the rest are in the Incidents tab.
+            listed = areas.setdefault(row.oblast_iso, [])
+            if len(listed) < AREA_POPUP_LIMIT:
+                listed.append(
+                    _incident_popup(
+                        row, titles.get(row.source_id, row.source_id), facility_items.get(row.incident_id, "")
+                    )
+                )
             continue
+        label, colour = hit_category(services.get(row.incident_id, set()))
+        popup = _incident_popup(row, titles.get(row.source_id, row.source_id), facility_items.get(row.incident_id, ""))
         harmed = int((0 if pd.isna(row.killed) else row.killed) + (0 if pd.isna(row.injured) else row.injured))
         features.append(
             {
@@ -124,7 +136,7 @@ def incident_features(
     for iso, popups in areas.items():
         rows = incidents[(incidents["oblast_iso"] == iso) & (incidents["geo_precision"] == "3")]
         name = rows["oblast"].iloc[0]
-        tooltip = f"{esc(name)}: {len(popups)} oblast-level report(s); exact location not known"
+        tooltip = f"{esc(name)}: {area_counts[iso]:,} oblast-level report(s); exact location not known"
         style = {
             "className": "impact-oblast-area",
             "color": "#444",
@@ -133,9 +145,9 @@ def incident_features(
             "fillColor": "#444",
             "fillOpacity": 0.12,
         }
-        popup = "<hr>".join(popups[:AREA_POPUP_LIMIT])
-        if len(popups) > AREA_POPUP_LIMIT:
-            popup += f"<hr>… and {len(popups) - AREA_POPUP_LIMIT:,} more oblast-level reports (see the Incidents tab)"
+        popup = "<hr>".join(popups)
+        if area_counts[iso] > len(popups):
+            popup += f"<hr>… and {area_counts[iso] - len(popups):,} more oblast-level reports (see the Incidents tab)"
         if boundaries.available and iso in set(boundaries.frame["oblast_iso"]):
             geometry = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso].geometry.iloc[0]
             features.append(

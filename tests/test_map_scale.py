@@ -76,3 +76,15 @@ def test_cell_people_count_each_facility_once(million):
     every_hit = index.impact_people[selected].sum()
     # Within a cell a facility counts once; across cells it may appear in each cell it was hit from.
     assert counted_once.sum() <= cells.people.sum() < every_hit
+
+
+def test_payload_bounded_when_markers_are_at_the_limit(million, outlines):
+    # The heaviest marker view: a city with just under MARKER_LIMIT incidents, each with its popup.
+    located = million.incidents[million.incidents["geo_precision"] != "3"]
+    counts = located["place"].value_counts()
+    city = counts[counts <= MARKER_LIMIT].index[0]
+    mask = incident_mask(million, Filters(cities=(city,)))
+    m = build_map(million, million.incidents[mask], million.impacts.iloc[:0], outlines, view=VIEWS["country, zoom 6"])
+    html = m.get_root().render()
+    assert "impact-incident" in html and "impact-cell" not in html
+    assert len(html.encode()) <= PAYLOAD_LIMIT, f"{city}: {len(html.encode()):,} bytes"
