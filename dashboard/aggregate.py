@@ -86,16 +86,28 @@ def aggregate(index: QueryIndex, mask: np.ndarray, codes: Codes, view: MapView) 
     scale = 256 * 2 ** min(view.zoom, MAX_ZOOM) / CELL_PX
     column = np.floor(index.mx[chosen] * scale).astype(np.int64)
     row = np.floor(index.my[chosen] * scale).astype(np.int64)
-    keys, cell_of = np.unique(column * (1 << 31) + row, return_inverse=True)
-    count = np.bincount(cell_of, minlength=len(keys)).astype(np.float64)
-    mean_x = np.bincount(cell_of, weights=index.mx[chosen], minlength=len(keys)) / np.maximum(count, 1)
-    mean_y = np.bincount(cell_of, weights=index.my[chosen], minlength=len(keys)) / np.maximum(count, 1)
-    killed = np.bincount(cell_of, weights=index.casualties["killed"][chosen], minlength=len(keys))
-    injured = np.bincount(cell_of, weights=index.casualties["injured"][chosen], minlength=len(keys))
-    people = _people_by_cell(index, mask, codes, chosen, cell_of, len(keys))
+    cell_of, cells = _dense_cells(column, row)
+    count = np.bincount(cell_of, minlength=cells).astype(np.float64)
+    mean_x = np.bincount(cell_of, weights=index.mx[chosen], minlength=cells) / np.maximum(count, 1)
+    mean_y = np.bincount(cell_of, weights=index.my[chosen], minlength=cells) / np.maximum(count, 1)
+    killed = np.bincount(cell_of, weights=index.casualties["killed"][chosen], minlength=cells)
+    injured = np.bincount(cell_of, weights=index.casualties["injured"][chosen], minlength=cells)
+    people = _people_by_cell(index, mask, codes, chosen, cell_of, cells)
     longitude = mean_x * 360.0 - 180.0
     latitude = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * mean_y))))
     return Cells(latitude, longitude, count.astype(np.int64), killed, injured, people)
+
+
+def _dense_cells(column: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, int]:
+    """Number the occupied cells without sorting: the padded view spans a bounded grid of cells."""
+    if len(column) == 0:
+        return np.zeros(0, dtype=np.int64), 0
+    c0, r0 = column.min(), row.min()
+    height = int(row.max() - r0 + 1)
+    dense = (column - c0) * height + (row - r0)
+    occupied = np.bincount(dense) > 0
+    lookup = np.cumsum(occupied) - 1
+    return lookup[dense], int(occupied.sum())
 
 
 def _people_by_cell(
@@ -112,12 +124,15 @@ def _people_by_cell(
     assets = index.impact_asset[selected]
     cell = cell_by_incident[index.impact_incident[selected]]
     value = index.impact_people[selected]
-    # Largest figure first within each (cell, asset); then keep the first of each pair.
-    order = np.lexsort((-value, assets, cell))
+    # Impacts are sorted by asset, then largest figure first; a stable sort by cell keeps that
+    # order inside each cell, so the first impact of each (cell, asset) pair is its largest.
+    order = np.argsort(cell, kind="stable")
     cell, assets, value = cell[order], assets[order], value[order]
     first = np.ones(len(cell), dtype=bool)
     first[1:] = (cell[1:] != cell[:-1]) | (assets[1:] != assets[:-1])
-    np.add.at(people, (cell[first], index.asset_service[assets[first]]), value[first])
+    services = len(SERVICES)
+    flat = cell[first] * services + index.asset_service[assets[first]]
+    people += np.bincount(flat, weights=value[first], minlength=cells * services).reshape(cells, services)
     return people
 
 

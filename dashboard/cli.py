@@ -174,6 +174,11 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     except (MappingError, ValueError, FileNotFoundError) as exc:
         print(f"impact: {exc}", file=sys.stderr)
         return 2
+    if not args.dry_run and any(r.accepted or r.updated or r.deleted for r in reports):
+        # Build the snapshot of the new store version now, so the dashboard's next start is fast.
+        from dashboard.snapshot import load_records
+
+        load_records(open_store(settings), settings)
     if args.json:
         payload = [r.to_dict() for r in reports]
         print(json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str))

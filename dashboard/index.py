@@ -85,6 +85,8 @@ class QueryIndex:
         self.impact_incident: np.ndarray
         self.impact_asset: np.ndarray
         self.impact_people: np.ndarray
+        self.impact_row: np.ndarray  # position of each indexed impact in records.impacts
+        self.asset_position: pd.Index  # asset_id -> row of records.assets
         self.asset_service: np.ndarray
         self.asset_type: np.ndarray
         self.asset_count: np.ndarray
@@ -113,17 +115,19 @@ class QueryIndex:
         index.mx, index.my = mercator(incidents["latitude"].to_numpy(float), incidents["longitude"].to_numpy(float))
 
         asset_position = pd.Index(assets["asset_id"])
+        index.asset_position = asset_position
         incident_position = pd.Index(incidents["incident_id"])
-        hit = impacts.assign(
+        hit_all = impacts.assign(
             asset=asset_position.get_indexer(impacts["asset_id"]),
             incident=incident_position.get_indexer(impacts["incident_id"]),
         )
-        hit = hit[(hit["asset"] >= 0) & (hit["incident"] >= 0)]
+        hit = hit_all[(hit_all["asset"] >= 0) & (hit_all["incident"] >= 0)]
         served = assets["people_served"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         lost = hit["people_without_service"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
         fallback = np.where(hit["state_after"].isin(_LOST_SERVICE_STATES), served[hit["asset"].to_numpy()], np.nan)
         people = np.nan_to_num(np.where(np.isnan(lost), fallback, lost), nan=0.0)
         order = np.lexsort((-people, hit["asset"].to_numpy()))
+        index.impact_row = np.flatnonzero((hit_all["asset"] >= 0) & (hit_all["incident"] >= 0))[order]
         index.impact_asset = hit["asset"].to_numpy(np.int64)[order]
         index.impact_incident = hit["incident"].to_numpy(np.int64)[order]
         index.impact_people = people[order]

@@ -11,7 +11,7 @@ import html
 import pandas as pd
 
 from dashboard.records import Records
-from geo.boundaries import Boundaries, display_geometry
+from geo.boundaries import Boundaries, display_outline
 
 AREA_POPUP_LIMIT = (
     20  # oblast-level reports listed in one area's popup  # an oblast-sized circle when no outline is available
@@ -148,12 +148,12 @@ def incident_features(
         popup = "<hr>".join(popups)
         if area_counts[iso] > len(popups):
             popup += f"<hr>… and {area_counts[iso] - len(popups):,} more oblast-level reports (see the Incidents tab)"
-        if boundaries.available and iso in set(boundaries.frame["oblast_iso"]):
-            geometry = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso].geometry.iloc[0]
+        outline = display_outline(boundaries, iso)
+        if outline is not None:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": display_geometry(geometry),
+                    "geometry": outline,
                     "properties": {
                         "kind": "oblast_area",
                         "shape": "area",
@@ -185,11 +185,17 @@ def incident_features(
 
 
 def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
-    """One square per asset hit (counted once), with service, people served and state."""
+    """One dot per asset hit (counted once), with service, people served and state."""
     features = []
-    assets = records.assets.set_index("asset_id")
-    for asset_id, group in hit.groupby("asset_id"):
-        asset = assets.loc[asset_id]
+    if hit.empty:
+        return features
+    per_asset = hit.groupby("asset_id").agg(
+        states=("state_after", lambda s: ", ".join(sorted({v.replace("_", " ") for v in s}))),
+        hits=("impact_id", "size"),
+    )
+    positions = records.index.asset_position.get_indexer(per_asset.index)
+    assets = records.assets.iloc[positions[positions >= 0]].set_index("asset_id").join(per_asset)
+    for asset_id, asset in zip(assets.index, assets.to_dict("records"), strict=True):
         if asset["geo_precision"] == "3":
             continue  # drawn with its incident's oblast area, never as a point
         label, colour = hit_category({asset["service"]})
@@ -199,12 +205,12 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
             if pd.isna(served)
             else ("over " if asset["people_served_qualifier"] == "at_least" else "") + f"{int(served):,}"
         )
-        states = ", ".join(sorted({s.replace("_", " ") for s in group["state_after"]}))
+        states = asset["states"]
         count = ("at least " if asset["count_qualifier"] == "at_least" else "") + str(int(asset["asset_count"]))
         popup = (
             f"<b>{esc(asset['name'])}</b><br>Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
             f"Service: {esc(asset['service'])}; people served: {esc(served_text)}<br>"
-            f"State after attack: {esc(states)}; hit {len(group)} time(s)<br>"
+            f"State after attack: {esc(states)}; hit {asset['hits']} time(s)<br>"
             f"<blockquote style='{QUOTE_STYLE}'>{esc(asset['quote'])}</blockquote>"
         )
         features.append(

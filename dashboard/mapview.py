@@ -43,7 +43,7 @@ from dashboard.mapfeatures import (  # noqa: F401  (re-exported: the map's publi
 )
 from dashboard.records import Records
 from dashboard.static_assets import LEAFLET_CSS, LEAFLET_JS
-from geo.boundaries import Boundaries, display_geometry
+from geo.boundaries import Boundaries, display_geometry, display_outline
 
 UKRAINE_CENTRE = (48.4, 31.2)
 UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]]
@@ -258,7 +258,7 @@ def _oblast_name(iso: str) -> str:
 def _area_geometries(records: Records, boundaries: Boundaries) -> dict[str, dict]:
     """Each oblast's display outline, or its first oblast-level record's point when none is loaded."""
     if boundaries.available:
-        return {row.oblast_iso: display_geometry(row.geometry) for row in boundaries.frame.itertuples()}
+        return {iso: display_outline(boundaries, iso) for iso in boundaries.frame["oblast_iso"]}
     level = records.incidents[records.incidents["geo_precision"] == "3"].drop_duplicates("oblast_iso")
     return {
         row.oblast_iso: {"type": "Point", "coordinates": [float(row.longitude), float(row.latitude)]}

@@ -93,10 +93,22 @@ def impacts_with_assets(records: Records) -> pd.DataFrame:
 
 
 def impacts_in_view(records: Records, incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Impacts of the given incidents, limited to the selected asset types (for popups and tables)."""
-    impacts = records.impacts[records.impacts["incident_id"].isin(incidents["incident_id"])]
+    """Impacts of the given incidents (rows of ``records.incidents``) beside their assets,
+    limited to the selected asset types (for popups and tables)."""
+    positions = incidents.index.to_numpy()
+    total = len(records.incidents)
+    if len(positions) and positions.max() < total and positions.min() >= 0:
+        index = records.index
+        mask = np.zeros(total, dtype=bool)
+        mask[positions] = True
+        selected = mask[index.impact_incident]
+        impacts = records.impacts.iloc[np.sort(index.impact_row[selected])]
+        assets = records.assets.iloc[np.unique(index.impact_asset[selected])]
+    else:  # rows not taken from records.incidents: match by id
+        impacts = records.impacts[records.impacts["incident_id"].isin(incidents["incident_id"])]
+        assets = records.assets
     hit = impacts.merge(
-        records.assets[["asset_id", "name", "asset_type", "service", "people_served", "asset_count"]],
+        assets[["asset_id", "name", "asset_type", "service", "people_served", "asset_count"]],
         on="asset_id",
         how="inner",
     )

@@ -255,9 +255,14 @@ def _with_reasons(rows: pd.DataFrame, failures: list[dict]) -> pd.DataFrame:
 
 def typed_table(table: str, text_frame: pd.DataFrame) -> pd.DataFrame:
     """Typed frame for a validated text frame, with derived lookup columns for queries."""
-    typed = SCHEMAS[table].convert(text_frame).reset_index(drop=True)
+    return with_lookup_columns(SCHEMAS[table].convert(text_frame).reset_index(drop=True))
+
+
+def with_lookup_columns(typed: pd.DataFrame) -> pd.DataFrame:
+    """Add the derived columns queries use (``place_key``), computed once per distinct value."""
     if "place" in typed.columns:
-        typed["place_key"] = typed["place"].map(place_key).astype("str")
+        keys = {place: place_key(place) for place in typed["place"].unique()}
+        typed["place_key"] = typed["place"].map(keys).astype("str")
     return typed
 
 

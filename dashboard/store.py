@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.config import Settings
-from dashboard.records import LoadReport, Records, load_records, typed_table
+from dashboard.records import LoadReport, Records, load_records, with_lookup_columns
 from dashboard.schemas import SCHEMAS
 
 _SQL_TYPES = {
@@ -216,13 +216,28 @@ def typed_to_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return _stored_as_text(frame, table)
 
 
+def _stored_typed(stored: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Stored rows converted straight to the typed frame ``typed_table`` gives for the same text."""
+    typed = pd.DataFrame(index=stored.index)
+    for column, spec in SCHEMAS[table].columns.items():
+        values = stored[column]
+        if spec.kind == "date":
+            typed[column] = pd.to_datetime(values.astype("str"), format="%Y-%m-%d").astype("datetime64[us]")
+        elif spec.kind == "count":
+            typed[column] = values.astype("Float64").astype("Int64")
+        elif spec.kind == "number":
+            typed[column] = values.astype("Float64")
+        else:
+            typed[column] = values.astype(object).where(values.notna(), "").astype("str")
+    return with_lookup_columns(typed)
+
+
 def read_records(engine: Engine) -> Records:
     """Every record table, typed as the query core expects."""
     frames = {}
     with engine.connect() as connection:
         for table in SCHEMAS:
-            stored = pd.read_sql(sa.select(TABLES[table]), connection)
-            frames[table] = typed_table(table, _stored_as_text(stored, table))
+            frames[table] = _stored_typed(pd.read_sql(sa.select(TABLES[table]), connection), table)
     return Records(**frames)
 
 

@@ -32,6 +32,20 @@ def display_geometry(geometry, tolerance: float = DISPLAY_TOLERANCE_DEG) -> dict
     return shapely.geometry.mapping(simple)
 
 
+_DISPLAY: dict[tuple[int, str], dict] = {}
+
+
+def display_outline(boundaries: Boundaries, iso: str) -> dict | None:
+    """The display geometry of one oblast, simplified once per loaded boundary file."""
+    if not boundaries.available:
+        return None
+    key = (id(boundaries.frame), iso)
+    if key not in _DISPLAY:
+        rows = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso]
+        _DISPLAY[key] = display_geometry(rows.geometry.iloc[0]) if len(rows) else None
+    return _DISPLAY[key]
+
+
 @dataclass(frozen=True)
 class Boundaries:
     """Oblast polygons keyed by ISO 3166-2 code, or the reason there are none."""
