@@ -16,6 +16,15 @@ from dashboard.aggregate import Cells
 from dashboard.schemas import SERVICES
 
 NO_PEOPLE_COLOUR = "#6b8fb3"
+# An oblast-level report is an area, dashed, never a point (shared with the marker view).
+OBLAST_AREA_STYLE = {
+    "className": "impact-oblast-area",
+    "color": "#444",
+    "weight": 2,
+    "dashArray": "6 6",
+    "fillColor": "#444",
+    "fillOpacity": 0.12,
+}
 PEOPLE_COLOURS = ("#fdae61", "#f46d43", "#d73027", "#a50026")  # >0, >=1k, >=10k, >=100k
 
 
@@ -80,14 +89,7 @@ def oblast_area_features(
             f"<b>{name}</b> (oblast-level reports)<br>"
             f"{count:,} incidents; killed {int(killed):,}; injured {int(injured):,}"
         )
-        style = {
-            "className": "impact-oblast-area",
-            "color": "#444",
-            "weight": 2,
-            "dashArray": "6 6",
-            "fillColor": "#444",
-            "fillOpacity": 0.12,
-        }
+        style = OBLAST_AREA_STYLE
         geometry, shape = geometries.get(iso), "area"
         if geometry is None:
             continue

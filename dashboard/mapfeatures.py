@@ -10,6 +10,7 @@ import html
 
 import pandas as pd
 
+from dashboard.mapcells import OBLAST_AREA_STYLE
 from dashboard.records import Records
 from geo.boundaries import Boundaries, display_outline
 
@@ -137,14 +138,7 @@ def incident_features(
         rows = incidents[(incidents["oblast_iso"] == iso) & (incidents["geo_precision"] == "3")]
         name = rows["oblast"].iloc[0]
         tooltip = f"{esc(name)}: {area_counts[iso]:,} oblast-level report(s); exact location not known"
-        style = {
-            "className": "impact-oblast-area",
-            "color": "#444",
-            "weight": 2,
-            "dashArray": "6 6",
-            "fillColor": "#444",
-            "fillOpacity": 0.12,
-        }
+        style = OBLAST_AREA_STYLE
         popup = "<hr>".join(popups)
         if area_counts[iso] > len(popups):
             popup += f"<hr>… and {area_counts[iso] - len(popups):,} more oblast-level reports (see the Incidents tab)"
