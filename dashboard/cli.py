@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -124,7 +123,10 @@ def serve(streamlit_args: list[str]) -> int:
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
     env.setdefault("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "100")  # MB; the import page states the same limit
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), *streamlit_args]
-    return subprocess.call(command, env=env)
+    # Become Streamlit rather than wait for it: a SIGTERM to `impact serve` then stops the
+    # server itself instead of leaving it running without a parent.
+    os.execve(sys.executable, command, env)
+    return 0  # reached only when execve is replaced (tests)
 
 
 def run_export(args: argparse.Namespace, settings: Settings, records, filters) -> int:

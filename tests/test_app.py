@@ -94,3 +94,17 @@ def test_import_page_states_limits_and_formats(app):
         "ACLED export",
         "Any CSV, through a mapping file",
     ]
+
+
+def test_successive_filter_changes_all_take_effect(app, records):
+    # Regression: widgets seeded from the URL as `default` lost every second change.
+    at = app.run()
+    city = at.sidebar.multiselect[0]
+    city.select("Kherson").run()
+    at.sidebar.multiselect[0].select("Odesa").run()
+    assert shown(at) == expected(records, Filters(cities=("Kherson", "Odesa")))
+    at.sidebar.multiselect[0].unselect("Kherson").run()
+    assert shown(at) == expected(records, Filters(cities=("Odesa",)))
+    oblast = next(w for w in at.sidebar.multiselect if w.label == "Oblast")
+    oblast.select("Odesa Oblast").run()
+    assert shown(at)["Attacks"] == "1"

@@ -77,7 +77,7 @@ def test_export_writes_exactly_the_filtered_rows(env, tmp_path):
 
 def test_serve_passes_streamlit_options_and_env(monkeypatch, tmp_path):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda command, env: calls.append((command, env)) or 0)
+    monkeypatch.setattr(cli.os, "execve", lambda path, command, env: calls.append((command, env)))
     monkeypatch.setenv("STREAMLIT_SERVER_PORT", "8765")
     assert cli.main(["serve", "--server.address", "127.0.0.1", "--server.headless", "true"]) == 0
     command, env = calls[0]

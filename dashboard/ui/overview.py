@@ -58,32 +58,33 @@ boundaries = shared.boundaries(settings.boundary_file)
 options = shared.choices(settings.db_url, version)
 linked = filters_from_query({key: st.query_params.get_all(key) for key in st.query_params})
 
+# Keyed widgets, seeded from the link on a session's first run only: a widget whose
+# `default` changed from run to run would be a new widget, and drop the user's change.
+first_day = records.incidents["event_date"].iloc[0].date() if len(records.incidents) else date.today()
+last_day = records.incidents["event_date"].iloc[-1].date() if len(records.incidents) else date.today()
+for key, value in {
+    "filter_city": list(linked.cities),
+    "filter_dates": (linked.start or first_day, linked.end or last_day),
+    "filter_oblast": list(linked.oblasts),
+    "filter_weapon": list(linked.weapons),
+    "filter_asset_type": list(linked.asset_types),
+}.items():
+    st.session_state.setdefault(key, value)
+
+
+def offered(name: str, key: str) -> list[str]:
+    """The values present in the records, plus any the session already holds."""
+    return sorted(set(options[name]) | set(st.session_state[key]))
+
+
 with st.sidebar:
     st.header("Filters")
-    cities = st.multiselect("City", sorted(set(options["cities"]) | set(linked.cities)), default=list(linked.cities))
+    cities = st.multiselect("City", offered("cities", "filter_city"), key="filter_city")
     # Incidents are in date order: the first and last rows give the span.
-    first_day = records.incidents["event_date"].iloc[0].date() if len(records.incidents) else date.today()
-    last_day = records.incidents["event_date"].iloc[-1].date() if len(records.incidents) else date.today()
-    picked = st.date_input(
-        "Date range",
-        value=(linked.start or first_day, linked.end or last_day),
-        format="YYYY-MM-DD",
-    )
-    oblasts = st.multiselect(
-        "Oblast",
-        sorted(set(options["oblasts"]) | set(linked.oblasts)),
-        default=list(linked.oblasts),
-    )
-    weapons = st.multiselect(
-        "Weapon",
-        sorted(set(options["weapons"]) | set(linked.weapons)),
-        default=list(linked.weapons),
-    )
-    asset_types = st.multiselect(
-        "Asset type hit",
-        sorted(set(options["asset_types"]) | set(linked.asset_types)),
-        default=list(linked.asset_types),
-    )
+    picked = st.date_input("Date range", key="filter_dates", format="YYYY-MM-DD")
+    oblasts = st.multiselect("Oblast", offered("oblasts", "filter_oblast"), key="filter_oblast")
+    weapons = st.multiselect("Weapon", offered("weapons", "filter_weapon"), key="filter_weapon")
+    asset_types = st.multiselect("Asset type hit", offered("asset_types", "filter_asset_type"), key="filter_asset_type")
 
 start, end = (list(picked) + [None, None])[:2] if isinstance(picked, tuple | list) else (picked, picked)
 filters = Filters(
