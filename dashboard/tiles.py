@@ -18,7 +18,8 @@ HELP = {
     "injured": "People injured, summed as reported; an incident with no figure adds nothing.",
     "children_killed": "Children among the killed, as reported.",
     "children_injured": "Children among the injured, as reported.",
-    "people_without_service": "People who lost this service; each facility counted once however often it was hit. "
+    "people_without_service": "People who lost this service, summed over the facilities hit, each counted once "
+    "however often it was hit (two facilities serving one town both count). "
     "A lower bound where the source says 'over'.",
     "facilities_hit": "Facilities hit, each counted once; a group such as 'over 40 residential buildings' counts 40.",
     "projectiles_launched": "Missiles and drones launched in the date range, from launch counts. "
