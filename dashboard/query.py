@@ -86,12 +86,6 @@ def filter_incidents(records: Records, filters: Filters) -> pd.DataFrame:
     return records.incidents[incident_mask(records, filters)]
 
 
-def impacts_with_assets(records: Records) -> pd.DataFrame:
-    """Each impact beside the asset it hit."""
-    asset_columns = ["asset_id", "name", "asset_type", "service", "people_served", "asset_count"]
-    return records.impacts.merge(records.assets[asset_columns], on="asset_id", how="inner")
-
-
 def impacts_in_view(records: Records, incidents: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Impacts of the given incidents (rows of ``records.incidents``) beside their assets,
     limited to the selected asset types (for popups and tables)."""

@@ -264,12 +264,3 @@ def with_lookup_columns(typed: pd.DataFrame) -> pd.DataFrame:
         keys = {place: place_key(place) for place in typed["place"].unique()}
         typed["place_key"] = typed["place"].map(keys).astype("str")
     return typed
-
-
-def empty_records() -> Records:
-    return Records(
-        **{
-            table: typed_table(table, pd.DataFrame(columns=list(s.columns), dtype="str"))
-            for table, s in SCHEMAS.items()
-        }
-    )

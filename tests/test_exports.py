@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from dashboard.config import PROJECT_ROOT
 from dashboard.export import to_csv_bytes
 from dashboard.exports import (
     HXL_TAGS,
@@ -26,13 +25,6 @@ from dashboard.store import batches, open_store
 
 KHERSON = Filters(oblasts=("Kherson",))
 KHERSON_IDS = ["inc-002", "inc-003", "inc-005"]
-
-
-@pytest.fixture(scope="module")
-def records():
-    report = load_records(PROJECT_ROOT / "data")
-    assert report.failures.empty, report.failures
-    return report.records
 
 
 @pytest.fixture
