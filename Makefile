@@ -12,7 +12,7 @@ test: install
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
@@ -21,4 +21,4 @@ serve: install
 	$(BIN)/impact serve
 
 docs: install
-	$(BIN)/python -m dashboard.schema_docs
+	$(BIN)/python -m dashboard.records.docs

@@ -3,7 +3,7 @@
     python -m bench.apprerun --src TREE --repeat 5 --timeout 600
 
 Environment: IMPACT_DB_URL (and IMPACT_BOUNDARY_FILE, IMPACT_QUARANTINE_DIR) as the page reads them.
-``TREE`` is the project tree whose ``dashboard/app.py`` runs (the working tree, or an
+``TREE`` is the project tree whose ``dashboard/ui/app.py`` runs (the working tree, or an
 older commit unpacked for the baseline). One run warms the caches (records loaded);
 then each repetition selects a different single oblast and times ``.run()``.
 """
@@ -63,7 +63,10 @@ def main() -> None:
     import dashboard
 
     out: dict = {"dashboard_from": str(Path(dashboard.__file__).parent)}
-    at = AppTest.from_file(str(args.src / "dashboard" / "app.py"), default_timeout=args.timeout)
+    app = args.src / "dashboard" / "ui" / "app.py"
+    if not app.is_file():  # trees from before the layer packages
+        app = args.src / "dashboard" / "app.py"
+    at = AppTest.from_file(str(app), default_timeout=args.timeout)
     started = time.perf_counter()
     watchdog = _watchdog(out, args.timeout, "first run")
     at.run()

@@ -229,7 +229,7 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 def static_site(folder: Path, map_html: str) -> Path:
     """A folder with the baseline page and the app's vendor files at the URLs the page names."""
-    from dashboard.static_assets import VENDOR_DIR, ensure_vendor_assets
+    from dashboard.map.static_assets import VENDOR_DIR, ensure_vendor_assets
 
     ensure_vendor_assets()
     vendor = folder / "app" / "static" / "vendor"

@@ -2,8 +2,8 @@
 
     python -m bench.coldload --mode ours|read_records|naive --db-url URL [--quarantine DIR]
 
-- ``ours``: ``dashboard.snapshot.load_records(open_store(settings), settings)``;
-- ``read_records``: ``dashboard.store.read_records(open_store(settings))`` (the path
+- ``ours``: ``dashboard.store.snapshot.load_records(open_store(settings), settings)``;
+- ``read_records``: ``dashboard.store.sql.read_records(open_store(settings))`` (the path
   the page used before the snapshot);
 - ``naive``: ``pandas.read_sql("SELECT * FROM incidents", sqlite3.connect(file))``.
 
@@ -55,12 +55,12 @@ def main() -> None:
         rows = len(frame)
     else:
         from dashboard.config import Settings
-        from dashboard.store import open_store
+        from dashboard.store.sql import open_store
 
         if args.mode == "ours":
-            from dashboard.snapshot import load_records
+            from dashboard.store.snapshot import load_records
         else:
-            from dashboard.store import read_records
+            from dashboard.store.sql import read_records
 
             def load_records(engine, settings):
                 return read_records(engine)

@@ -38,7 +38,7 @@ def ensure_data(work: Path, incidents: int, seed: int) -> dict:
         facts = json.loads(marker.read_text())
         if facts.get("incidents") == incidents and facts.get("seed") == seed:
             return facts | {"reused": True}
-    from dashboard.synth import write_synth
+    from dashboard.io.synth import write_synth
 
     log(f"generating {incidents:,} incidents (seed {seed}) into {folder}")
     started = time.perf_counter()
@@ -57,8 +57,8 @@ def ensure_data(work: Path, incidents: int, seed: int) -> dict:
 def ensure_store(work: Path, env: dict) -> dict:
     """Import the record folder into a fresh SQLite store, unless that already finished."""
     from dashboard.config import Settings
-    from dashboard.imports import import_path
-    from dashboard.store import create_engine, metadata
+    from dashboard.io.importer import import_path
+    from dashboard.store.sql import create_engine, metadata
 
     marker, database = work / "import.json", work / "impact.sqlite"
     if marker.is_file() and database.is_file():
@@ -104,7 +104,7 @@ def baseline_tree(ref: str, into: Path) -> tuple[Path | None, str]:
     except (OSError, subprocess.CalledProcessError):
         return None, f"n/a: git ref {ref!r} not found"
     tree = into / f"src-{commit[:12]}"
-    if (tree / "dashboard" / "app.py").is_file():
+    if (tree / "dashboard" / "__init__.py").is_file():
         return tree, commit
     tree.mkdir(parents=True, exist_ok=True)
     archive = subprocess.Popen(["git", "archive", "--format=tar", commit], cwd=ROOT, stdout=subprocess.PIPE)

@@ -1,6 +1,6 @@
 """Map build and payload: the dashboard's map against folium's client-side clustering.
 
-Ours is ``dashboard.mapview.build_map(..., view=MapView(...))``. The baselines put the
+Ours is ``dashboard.map.view.build_map(..., view=MapView(...))``. The baselines put the
 same points on the same base map (``base_map``: local Leaflet, oblast outlines,
 legend), so the only difference is the point layer:
 
@@ -36,7 +36,7 @@ def map_api() -> tuple[object | None, str]:
 
     view_class = getattr(mapview, "MapView", None)
     if view_class is None:
-        return None, "not available: dashboard.mapview.MapView missing"
+        return None, "not available: dashboard.map.view.MapView missing"
     if "view" not in inspect.signature(mapview.build_map).parameters:
         return None, "not available: build_map has no view parameter"
     return view_class, ""
@@ -44,7 +44,7 @@ def map_api() -> tuple[object | None, str]:
 
 def local_cluster_assets(layer: MarkerCluster) -> MarkerCluster:
     """Point a cluster layer's scripts at the app's own copy of markercluster (no CDN)."""
-    from dashboard.static_assets import MARKERCLUSTER_CSS, MARKERCLUSTER_JS
+    from dashboard.map.static_assets import MARKERCLUSTER_CSS, MARKERCLUSTER_JS
 
     layer.default_js = [("markerclusterjs", MARKERCLUSTER_JS)]
     layer.default_css = [(f"markerclustercss{i}", url) for i, url in enumerate(MARKERCLUSTER_CSS)]
@@ -63,7 +63,7 @@ def render_size(m: folium.Map) -> tuple[str, int]:
 
 def build_ours(records, incidents, hit, boundaries, view) -> tuple[float, float, int]:
     """(build s, render s, payload bytes) of the dashboard's map."""
-    from dashboard.mapview import build_map
+    from dashboard.map.view import build_map
 
     started = time.perf_counter()
     m = build_map(records, incidents, hit, boundaries, view=view)
@@ -74,13 +74,13 @@ def build_ours(records, incidents, hit, boundaries, view) -> tuple[float, float,
 
 def build_base_only(boundaries) -> int:
     """Payload of the base map alone (outlines, legend, local Leaflet): the floor under every map."""
-    from dashboard.mapview import base_map
+    from dashboard.map.view import base_map
 
     return render_size(base_map(boundaries))[1]
 
 
 def fast_marker_cluster_map(incidents: pd.DataFrame, boundaries) -> folium.Map:
-    from dashboard.mapview import base_map
+    from dashboard.map.view import base_map
 
     m = base_map(boundaries)
     m.options["max_zoom"] = 18  # markercluster needs it, and there is no tile layer to set it
@@ -109,7 +109,7 @@ def _popup_html(row) -> str:
 
 def build_marker_cluster(incidents: pd.DataFrame, boundaries) -> tuple[float, float, int]:
     """One folium Marker with a Popup per point inside a MarkerCluster."""
-    from dashboard.mapview import base_map
+    from dashboard.map.view import base_map
 
     started = time.perf_counter()
     m = base_map(boundaries)

@@ -4,7 +4,7 @@ This is what one writes without an index: every column is a Python object (strin
 None), filters are string comparisons, casualties are summed after ``fillna``, people
 without service come from a merge and a groupby per asset, facilities from
 ``drop_duplicates``. It follows the counting rules of data/README.md, so its totals
-must equal ``dashboard.query.summarize`` for the same filter.
+must equal ``dashboard.query.totals.summarize`` for the same filter.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ def browser_rows(work: Path, env: dict, records, boundaries, caps: dict, browser
     from playwright.sync_api import sync_playwright
 
     from bench import browser, maps
-    from dashboard.query import Filters, filter_incidents
+    from dashboard.query.totals import Filters, filter_incidents
 
     static_name = "static page, FastMarkerCluster of every point, until .marker-cluster shows"
     ours: dict = {}

@@ -78,7 +78,7 @@ def api_status() -> dict[str, str]:
     for name in ("summarize", "filter_incidents", "impacts_in_view"):
         status[f"query.{name}"] = "" if hasattr(query, name) else "missing"
     try:
-        snapshot = importlib.import_module("dashboard.snapshot")
+        snapshot = importlib.import_module("dashboard.store.snapshot")
         status["snapshot.load_records"] = "" if hasattr(snapshot, "load_records") else "missing"
     except ImportError as exc:
         status["snapshot.load_records"] = f"missing ({exc})"
@@ -88,14 +88,14 @@ def api_status() -> dict[str, str]:
 def load_in_process(env: dict, status: dict):
     """Records for the in-process rows (a, b), through the snapshot when there is one."""
     from dashboard.config import Settings
-    from dashboard.store import open_store, read_records
+    from dashboard.store.sql import open_store, read_records
     from geo.boundaries import load_boundaries
 
     settings = Settings.from_env(env)
     engine = open_store(settings)
     started = time.perf_counter()
     if not status["snapshot.load_records"]:
-        from dashboard.snapshot import load_records
+        from dashboard.store.snapshot import load_records
 
         records, how = load_records(engine, settings), "snapshot.load_records"
     else:

@@ -92,7 +92,7 @@ def _city_under_marker_limit(records) -> tuple[str, int] | None:
     where the payload is largest; None when the map has no such limit.
     """
     try:
-        from dashboard.aggregate import MARKER_LIMIT
+        from dashboard.query.aggregate import MARKER_LIMIT
     except ImportError:
         return None
     incidents = records.incidents
@@ -103,7 +103,7 @@ def _city_under_marker_limit(records) -> tuple[str, int] | None:
 
 
 def map_rows(records, boundaries, caps: dict, marker_cluster_points: int, seed: int) -> list[Row]:
-    from dashboard.query import Filters, filter_incidents, impacts_in_view
+    from dashboard.query.totals import Filters, filter_incidents, impacts_in_view
 
     view_class, missing = maps.map_api()
     rows = [
@@ -170,7 +170,7 @@ TOTALS_CASES = (
 
 def totals_rows(records, sqlite_file: Path, caps: dict) -> list[Row]:
     from bench.naive import differences, load_naive, naive_summarize
-    from dashboard.query import Filters, summarize
+    from dashboard.query.totals import Filters, summarize
 
     started = time.perf_counter()
     frames = load_naive(str(sqlite_file))
@@ -248,7 +248,7 @@ def coldload_rows(work: Path, env: dict, status: dict, caps: dict) -> list[Row]:
     problem = status.get("snapshot.load_records", "")
     first, second, note = [], [], ""
     if problem:
-        note = f"{NOT_AVAILABLE}: dashboard.snapshot.load_records {problem}"
+        note = f"{NOT_AVAILABLE}: dashboard.store.snapshot.load_records {problem}"
     else:
         for index in range(max(caps["repeat"], 1)):
             folder = fresh_store_copy(work, f"copy{index}")

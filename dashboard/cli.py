@@ -18,7 +18,7 @@ from pathlib import Path
 
 from dashboard.config import Settings
 
-APP_SCRIPT = Path(__file__).resolve().parent / "app.py"
+APP_SCRIPT = Path(__file__).resolve().parent / "ui" / "app.py"
 
 
 def _iso_date(text: str) -> date:
@@ -87,7 +87,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def filters_from(args: argparse.Namespace):
-    from dashboard.query import Filters
+    from dashboard.query.totals import Filters
 
     return Filters(
         cities=tuple(args.city),
@@ -114,11 +114,11 @@ def format_summary(totals: dict) -> str:
 
 def serve(streamlit_args: list[str]) -> int:
     """Run Streamlit on the dashboard; its own options and STREAMLIT_* variables pass through."""
-    from dashboard.static_assets import ensure_vendor_assets
+    from dashboard.map.static_assets import ensure_vendor_assets
 
     ensure_vendor_assets()
     env = dict(os.environ)
-    # The page's own scripts are served from dashboard/static; nothing else may be fetched.
+    # The page's own scripts are served from dashboard/ui/static; nothing else may be fetched.
     env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] = "true"
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
     env.setdefault("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "100")  # MB; the import page states the same limit
@@ -131,10 +131,10 @@ def serve(streamlit_args: list[str]) -> int:
 
 def run_export(args: argparse.Namespace, settings: Settings, records, filters) -> int:
     """``impact export``: exactly the filtered incidents; with --out, also a metadata sidecar."""
-    from dashboard.export import to_csv_bytes
-    from dashboard.exports import geojson_bytes, hxl_csv_bytes, last_updated, write_export
-    from dashboard.query import filter_incidents
-    from dashboard.store import batches, open_store
+    from dashboard.io.csv_writer import to_csv_bytes
+    from dashboard.io.extract import geojson_bytes, hxl_csv_bytes, last_updated, write_export
+    from dashboard.query.totals import filter_incidents
+    from dashboard.store.sql import batches, open_store
 
     if args.hxl and args.export_format != "csv":
         print("impact: --hxl applies to CSV only", file=sys.stderr)
@@ -155,9 +155,9 @@ def run_export(args: argparse.Namespace, settings: Settings, records, filters) -
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """``impact import``: exit 0 when every row was accepted, 1 when some were rejected, 2 on a bad call."""
-    from dashboard.formats.mapped import MappingError
-    from dashboard.imports import import_path
-    from dashboard.store import open_store
+    from dashboard.io.formats.mapped import MappingError
+    from dashboard.io.importer import import_path
+    from dashboard.store.sql import open_store
 
     path = Path(args.file)
     if not path.exists():
@@ -178,7 +178,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if not args.dry_run and any(r.accepted or r.updated or r.deleted for r in reports):
         # Build the snapshot of the new store version now, so the dashboard's next start is fast.
-        from dashboard.snapshot import load_records
+        from dashboard.store.snapshot import load_records
 
         load_records(open_store(settings), settings)
     if args.json:
@@ -196,13 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         return serve(argv[1:])
     args = parser().parse_args(argv)
-    from dashboard.query import summarize
-    from dashboard.snapshot import load_records
-    from dashboard.store import open_store
+    from dashboard.query.totals import summarize
+    from dashboard.store.snapshot import load_records
+    from dashboard.store.sql import open_store
     from geo.oblasts import UnknownOblastError
 
     if args.command == "synth":
-        from dashboard.synth import main as synth_main
+        from dashboard.io.synth import main as synth_main
 
         return synth_main(["--incidents", str(args.incidents), "--seed", str(args.seed), "--out", args.out])
     settings = Settings.from_env()

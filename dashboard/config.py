@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# geoBoundaries ADM1 outlines shipped with the project (ODbL 1.0, see geo/data/README.md).
+BUNDLED_BOUNDARY_FILE = PROJECT_ROOT / "geo" / "data" / "ukr_adm1_geoboundaries_simplified.geojson"
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Settings:
         ),
         "boundary_file": (
             "IMPACT_BOUNDARY_FILE",
-            "oblast boundary file (GeoJSON) for outlines; default none",
+            "oblast boundary file (GeoJSON) for outlines; default the bundled geoBoundaries file, empty for none",
         ),
         "tiles_url": (
             "IMPACT_TILES_URL",
@@ -64,7 +66,8 @@ class Settings:
         return cls(
             db_url=env.get("IMPACT_DB_URL") or default_db,
             data_dir=Path(env.get("IMPACT_DATA_DIR") or PROJECT_ROOT / "data"),
-            boundary_file=env.get("IMPACT_BOUNDARY_FILE", ""),
+            # Unset: the bundled outlines; set but empty: outlines off.
+            boundary_file=env.get("IMPACT_BOUNDARY_FILE", str(BUNDLED_BOUNDARY_FILE)),
             tiles_url=env.get("IMPACT_TILES_URL", ""),
             tiles_attribution=env.get("IMPACT_TILES_ATTRIBUTION", ""),
             quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or PROJECT_ROOT / "var" / "rejected"),

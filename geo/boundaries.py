@@ -1,7 +1,8 @@
 """Oblast outlines from a boundary file whose path is a setting.
 
-The project ships no boundary file (geoBoundaries is ODbL and lives outside the
-repository). Without one, the map still draws and says that outlines are off.
+The project ships geoBoundaries' simplified ADM1 file in ``geo/data/`` (ODbL 1.0) as
+the default; the path is a setting, and without a file the map still draws and says
+that outlines are off.
 """
 
 from __future__ import annotations

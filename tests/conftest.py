@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from dashboard.config import PROJECT_ROOT, Settings
-from dashboard.records import load_records
+from dashboard.config import BUNDLED_BOUNDARY_FILE, PROJECT_ROOT, Settings
+from dashboard.records.load import load_records
 
 SHARED = PROJECT_ROOT.parent / "shared"
-BOUNDARY_FILE = SHARED / "geo" / "ukr_adm1_geoboundaries_simplified.geojson"
+BOUNDARY_FILE = BUNDLED_BOUNDARY_FILE
 POSTGRES_URL = os.environ.get("IMPACT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -46,7 +46,7 @@ def settings(tmp_path) -> Settings:
 @pytest.fixture
 def boundary_file() -> Path:
     if not BOUNDARY_FILE.is_file():
-        skip_or_fail(f"boundary file {BOUNDARY_FILE} not found (../shared beside the project)")
+        skip_or_fail(f"bundled boundary file {BOUNDARY_FILE} not found")
     return BOUNDARY_FILE
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard.formats.acled import FATALITIES_CAVEAT, REQUIRED_COLUMNS, translate_acled
-from dashboard.records import read_text_csv, validate_frame, validate_texts
-from dashboard.schemas import IncidentSchema, SourceSchema
+from dashboard.io.formats.acled import FATALITIES_CAVEAT, REQUIRED_COLUMNS, translate_acled
+from dashboard.records.load import read_text_csv, validate_frame, validate_texts
+from dashboard.records.schemas import IncidentSchema, SourceSchema
 
 FILES = Path(__file__).parent / "files" / "acled"
 GOOD_V1 = {f"UKR1500{n:02d}" for n in (1, 2, 3, 4, 5, 6, 7, 11, 12)}

@@ -8,10 +8,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.config import PROJECT_ROOT
-from dashboard.query import Filters, summarize
-from dashboard.tiles import tiles
+from dashboard.query.totals import Filters, summarize
+from dashboard.views.tiles import tiles
 
-APP = str(PROJECT_ROOT / "dashboard" / "app.py")
+APP = str(PROJECT_ROOT / "dashboard" / "ui" / "app.py")
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_download_and_sources_are_on_the_page(app):
 
 def test_import_page_states_limits_and_formats(app):
     at = app.run()
-    at.switch_page("ui/import_page.py").run()
+    at.switch_page("import_page.py").run()
     assert not at.exception
     assert at.title[0].value == "Import data"
     assert "up to 100 MB" in at.caption[0].value

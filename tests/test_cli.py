@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import cli
-from dashboard.query import Filters, summarize
+from dashboard.query.totals import Filters, summarize
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_serve_passes_streamlit_options_and_env(monkeypatch, tmp_path):
     assert cli.main(["serve", "--server.address", "127.0.0.1", "--server.headless", "true"]) == 0
     command, env = calls[0]
     assert command[:4] == [sys.executable, "-m", "streamlit", "run"]
-    assert command[4].endswith("dashboard/app.py")
+    assert command[4].endswith("dashboard/ui/app.py")
     assert command[5:] == ["--server.address", "127.0.0.1", "--server.headless", "true"]
     assert env["STREAMLIT_SERVER_PORT"] == "8765"
     assert env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] == "true"

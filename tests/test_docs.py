@@ -7,8 +7,8 @@ import re
 
 from dashboard import cli
 from dashboard.config import PROJECT_ROOT, setting_names
-from dashboard.schema_docs import BEGIN, END, column_tables
-from dashboard.schemas import SCHEMAS
+from dashboard.records.docs import BEGIN, END, column_tables
+from dashboard.records.schemas import SCHEMAS
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -39,7 +39,7 @@ def test_readme_documents_every_cli_option_and_command():
 def test_data_readme_documents_every_column_and_is_current():
     text = (PROJECT_ROOT / "data" / "README.md").read_text(encoding="utf-8")
     generated = text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
-    assert generated == column_tables().strip(), "run `make docs` (python -m dashboard.schema_docs)"
+    assert generated == column_tables().strip(), "run `make docs` (python -m dashboard.records.docs)"
     for schema in SCHEMAS.values():
         for column in schema.columns:
             assert f"| `{column}` |" in generated

@@ -7,9 +7,9 @@ import io
 import pandas as pd
 import pytest
 
-from dashboard.export import neutralise_formula, to_csv_bytes
-from dashboard.query import Filters, filter_incidents
-from dashboard.schemas import IncidentSchema
+from dashboard.io.csv_writer import neutralise_formula, to_csv_bytes
+from dashboard.query.totals import Filters, filter_incidents
+from dashboard.records.schemas import IncidentSchema
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from dashboard.export import to_csv_bytes
-from dashboard.exports import (
+from dashboard.io.csv_writer import to_csv_bytes
+from dashboard.io.extract import (
     HXL_TAGS,
     export_metadata,
     geojson_bytes,
@@ -18,10 +18,10 @@ from dashboard.exports import (
     last_updated,
     write_export,
 )
-from dashboard.query import Filters, filter_incidents
-from dashboard.records import load_records
-from dashboard.schemas import IncidentSchema
-from dashboard.store import batches, open_store
+from dashboard.query.totals import Filters, filter_incidents
+from dashboard.records.load import load_records
+from dashboard.records.schemas import IncidentSchema
+from dashboard.store.sql import batches, open_store
 
 KHERSON = Filters(oblasts=("Kherson",))
 KHERSON_IDS = ["inc-002", "inc-003", "inc-005"]

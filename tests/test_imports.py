@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from dashboard import cli
 from dashboard.config import PROJECT_ROOT, Settings
-from dashboard.imports import import_file, import_path
-from dashboard.query import summarize
-from dashboard.store import TABLES, open_store, read_records
+from dashboard.io.importer import import_file, import_path
+from dashboard.query.totals import summarize
+from dashboard.store.sql import TABLES, open_store, read_records
 from tests.conftest import SHARED, skip_or_fail
 
 CIR = SHARED / "fixtures" / "real" / "cir_russia_ukraine_monitor_events.csv"
@@ -150,7 +150,7 @@ def test_failed_import_leaves_the_store_as_before(cir_file, store, tmp_path, mon
     engine, settings = store
     before = count(engine)
     broken_log = sa.Table("no_such_table", sa.MetaData(), sa.Column("batch_id", sa.Integer, primary_key=True))
-    monkeypatch.setattr("dashboard.imports.import_batches", broken_log)
+    monkeypatch.setattr("dashboard.io.importer.import_batches", broken_log)
     with pytest.raises(sa.exc.SQLAlchemyError):
         import_file(write_csv(tmp_path / "v1.csv", cir_rows(840, 2629)), engine, settings, "mapped", CIR_MAPPING)
     assert count(engine) == before
@@ -189,9 +189,9 @@ def test_place_without_coordinates_is_geocoded_or_reported(cir_file, store, tmp_
 
 
 def test_canonical_export_reimports_with_identical_totals(cir_file, store, tmp_path):
-    from dashboard.export import to_csv_bytes
-    from dashboard.exports import hxl_csv_bytes
-    from dashboard.query import Filters, filter_incidents
+    from dashboard.io.csv_writer import to_csv_bytes
+    from dashboard.io.extract import hxl_csv_bytes
+    from dashboard.query.totals import Filters, filter_incidents
 
     engine, settings = store
     import_file(cir_file, engine, settings, "mapped", CIR_MAPPING)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.imports import import_file
-from dashboard.store import open_store, read_records
+from dashboard.io.importer import import_file
+from dashboard.store.sql import open_store, read_records
 
 FILES = Path(__file__).parent / "files" / "acled"
 

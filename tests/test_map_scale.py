@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
-from dashboard.mapview import build_map, layers_for_mask
-from dashboard.query import Filters, incident_mask
-from dashboard.records import Records, typed_table
-from dashboard.synth import synthesize
+from dashboard.io.synth import synthesize
+from dashboard.map.view import build_map, layers_for_mask
+from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
+from dashboard.query.totals import Filters, incident_mask
+from dashboard.records.load import Records, typed_table
 from geo.boundaries import load_boundaries
 
 PAYLOAD_LIMIT = 500 * 1024

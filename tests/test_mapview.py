@@ -8,9 +8,9 @@ import re
 import pandas as pd
 import pytest
 
-from dashboard.mapview import base_map, build_map, data_layers, external_links, incident_features
-from dashboard.query import Filters, filter_incidents, impacts_in_view
-from dashboard.records import load_records
+from dashboard.map.view import base_map, build_map, data_layers, external_links, incident_features
+from dashboard.query.totals import Filters, filter_incidents, impacts_in_view
+from dashboard.records.load import load_records
 from geo.boundaries import load_boundaries
 from tests.builders import record_folder
 
@@ -155,6 +155,6 @@ def test_data_layers_are_a_separate_feature_group(records):
 
 
 def test_escape_helper_handles_missing_values():
-    from dashboard.mapview import esc
+    from dashboard.map.view import esc
 
     assert esc(pd.NA) == "" and esc(None) == "" and esc("a<b") == "a&lt;b"

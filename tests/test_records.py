@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.config import PROJECT_ROOT
-from dashboard.records import load_records, read_text_csv
+from dashboard.records.load import load_records, read_text_csv
 from tests.builders import append_rows, record_folder
 
 

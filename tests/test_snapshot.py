@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.snapshot import load_records, snapshot_dir
-from dashboard.store import open_store, read_records, store_version
+from dashboard.store.snapshot import load_records, snapshot_dir
+from dashboard.store.sql import open_store, read_records, store_version
 
 
 def test_snapshot_equals_store_and_is_reused(settings, tmp_path):
@@ -23,7 +23,7 @@ def test_snapshot_equals_store_and_is_reused(settings, tmp_path):
 
 def test_import_makes_the_snapshot_stale(settings, tmp_path):
     from dashboard.config import PROJECT_ROOT
-    from dashboard.imports import import_file
+    from dashboard.io.importer import import_file
 
     settings = settings.__class__(**{**settings.__dict__, "cache_dir": tmp_path / "cache"})
     engine = open_store(settings)

@@ -6,8 +6,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from dashboard.config import Settings
-from dashboard.query import summarize
-from dashboard.store import TABLES, batches, open_store, read_records
+from dashboard.query.totals import summarize
+from dashboard.store.sql import TABLES, batches, open_store, read_records
 
 
 def _settings(url: str, tmp_path) -> Settings:
@@ -56,3 +56,16 @@ def test_rejected_rows_are_written_to_quarantine(tmp_path):
     assert quarantined.loc[0, "salvo_id"] == "sal-002"
     assert quarantined.loc[0, "line"] == "3"
     assert "launched: a whole number >= 0 (got 'lots')" in quarantined.loc[0, "reason"]
+
+
+def test_the_project_carries_its_own_outlines(tmp_path):
+    """With only the repository, the default settings draw oblast outlines; an empty value turns them off."""
+    from dashboard.config import BUNDLED_BOUNDARY_FILE
+    from geo.boundaries import load_boundaries
+
+    default = Settings.from_env({})
+    assert default.boundary_file == str(BUNDLED_BOUNDARY_FILE)
+    outlines = load_boundaries(default.boundary_file)
+    assert outlines.available and len(outlines.frame) == 27
+    off = load_boundaries(Settings.from_env({"IMPACT_BOUNDARY_FILE": ""}).boundary_file)
+    assert not off.available and off.note

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from dashboard.records import load_records
-from dashboard.schemas import SCHEMAS
-from dashboard.synth import END, START, main, synthesize, write_synth
+from dashboard.io.synth import END, START, main, synthesize, write_synth
+from dashboard.records.load import load_records
+from dashboard.records.schemas import SCHEMAS
 
 N = 2_000
 FRONT = {"UA-14", "UA-09", "UA-23", "UA-65", "UA-63"}

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from dashboard.query import TOTAL_KEYS, Filters, filter_incidents, summarize, timeline
-from dashboard.records import load_records
+from dashboard.query.totals import TOTAL_KEYS, Filters, filter_incidents, summarize, timeline
+from dashboard.records.load import load_records
 from geo.oblasts import UnknownOblastError
 from tests.builders import append_rows, record_folder
 

@@ -13,8 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.config import PROJECT_ROOT
-from dashboard.formats.mapped import MappingError
-from dashboard.imports import import_file
+from dashboard.io.formats.mapped import MappingError
+from dashboard.io.importer import import_file
 from dashboard.ui import shared
 
 # Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory

@@ -1,6 +1,6 @@
 """The main page: filters in the sidebar, totals, map, timeline, incidents and sources.
 
-Everything here is layout; the numbers come from dashboard.query, the same
+Everything here is layout; the numbers come from dashboard.query.totals, the same
 functions ``impact summary`` calls.
 """
 
@@ -14,14 +14,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from dashboard.aggregate import MapView
-from dashboard.export import export_frame, to_csv_bytes
-from dashboard.exports import export_metadata, geojson_bytes, hxl_csv_bytes
-from dashboard.mapview import layers_for_mask, needs_view
-from dashboard.query import Filters, incident_mask
-from dashboard.tiles import tiles
+from dashboard.io.csv_writer import export_frame, to_csv_bytes
+from dashboard.io.extract import export_metadata, geojson_bytes, hxl_csv_bytes
+from dashboard.map.view import layers_for_mask, needs_view
+from dashboard.query.aggregate import MapView
+from dashboard.query.totals import Filters, incident_mask
 from dashboard.ui import shared
-from dashboard.ui_state import filters_from_query, query_from_filters
+from dashboard.views.tiles import tiles
+from dashboard.views.url_state import filters_from_query, query_from_filters
 
 TABLE_ROWS = 1_000
 

@@ -11,11 +11,11 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard.config import Settings
-from dashboard.query import Filters, summarize
-from dashboard.records import Records
-from dashboard.snapshot import load_records
-from dashboard.static_assets import ensure_vendor_assets
-from dashboard.store import open_store, store_version
+from dashboard.map.static_assets import ensure_vendor_assets
+from dashboard.query.totals import Filters, summarize
+from dashboard.records.load import Records
+from dashboard.store.snapshot import load_records
+from dashboard.store.sql import open_store, store_version
 from geo.boundaries import Boundaries, load_boundaries
 
 
@@ -48,22 +48,22 @@ def boundaries(path: str) -> Boundaries:
 def base_map(boundary_file: str, tiles_url: str, tiles_attribution: str):
     """The map without its data layers. A new object every rerun (st_folium adds the data
     layers to the map it is given), with the same script, so the map is never remounted."""
-    from dashboard.mapview import base_map as build
+    from dashboard.map.view import base_map as build
 
     return build(boundaries(boundary_file), tiles_url, tiles_attribution)
 
 
 @st.cache_data(max_entries=64)
 def choices(db_url: str, version: int) -> dict[str, list[str]]:
-    from dashboard.query import choices as values
+    from dashboard.query.totals import choices as values
 
     return values(records(db_url, version))
 
 
 @st.cache_data(max_entries=64)
 def timeline(db_url: str, version: int, filters: Filters):
-    from dashboard.query import filter_incidents
-    from dashboard.query import timeline as per_day
+    from dashboard.query.totals import filter_incidents
+    from dashboard.query.totals import timeline as per_day
 
     return per_day(filter_incidents(records(db_url, version), filters))
 

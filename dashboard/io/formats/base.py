@@ -3,7 +3,7 @@
 An adapter never raises on bad data: a row it cannot translate is reported with
 the input's line number, the input column, the value and the rule, and the row
 is left out of ``tables``. Validation of the translated rows against the schemas
-happens afterwards in ``dashboard.imports``, so adapters only translate.
+happens afterwards in ``dashboard.io.importer``, so adapters only translate.
 """
 
 from __future__ import annotations

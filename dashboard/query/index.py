@@ -9,7 +9,7 @@ is then a handful of numpy gathers and ``bincount`` calls.
 Examples
 --------
 >>> from pathlib import Path
->>> from dashboard.records import load_records
+>>> from dashboard.records.load import load_records
 >>> index = QueryIndex.build(load_records(Path("data")).records)
 >>> int(index.mask(index.codes_for(cities=("Odessa",))).sum())
 1
@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dashboard.schemas import ASSET_TYPES, SERVICES, WEAPONS
+from dashboard.records.schemas import ASSET_TYPES, SERVICES, WEAPONS
 from geo.oblasts import resolve_oblast
 from geo.places import place_key
 
@@ -208,3 +208,10 @@ class QueryIndex:
         first = np.ones(len(assets), dtype=bool)
         first[1:] = assets[1:] != assets[:-1]
         return assets[first], people[first]
+
+
+def index_of(records) -> QueryIndex:
+    """The query index over ``records``, built on first use and kept with them."""
+    if records._index is None:
+        records._index = QueryIndex.build(records)
+    return records._index

@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from dashboard.schemas import ASSET_TYPES, SCHEMAS, STATES_AFTER, WEAPONS
+from dashboard.records.schemas import ASSET_TYPES, SCHEMAS, STATES_AFTER, WEAPONS
 from geo.gazetteer import BIG_CITY_POPULATION, GEONAMES_ATTRIBUTION, _gazetteer, all_places
 from geo.oblasts import OBLASTS
 
@@ -347,7 +347,7 @@ def synthesize(incidents: int, seed: int = 0) -> dict[str, pd.DataFrame]:
     inc = _incidents(incidents, seed, streams[1], days, p_day)
     assets, impacts = _assets_impacts(inc, seed, streams[2])
     title = f"Synthetic incidents (seed {seed}, {incidents} incidents) — not real events"
-    source = dict(source_id=[source_id], title=[title], publisher=["dashboard.synth"], notes=[_NOTES])
+    source = dict(source_id=[source_id], title=[title], publisher=["dashboard.io.synth"], notes=[_NOTES])
     source["attribution"] = [GEONAMES_ATTRIBUTION]  # the places' licence (CC BY 4.0)
     tables = {"sources": source, "incidents": inc, "assets": assets, "impacts": impacts}
     tables["salvos"] = _salvos(seed, streams[3], days, p_day)

@@ -38,8 +38,8 @@ import re
 
 import pandas as pd
 
-from dashboard.formats.base import Translation, failure
-from dashboard.schemas import IncidentSchema, SourceSchema
+from dashboard.io.formats.base import Translation, failure
+from dashboard.records.schemas import IncidentSchema, SourceSchema
 from geo.gazetteer import GEONAMES_ATTRIBUTION, geocode
 from geo.oblasts import OBLASTS_BY_ISO, UnknownOblastError, resolve_oblast
 

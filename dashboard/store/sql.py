@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from dashboard.config import Settings
-from dashboard.records import LoadReport, Records, load_records, with_lookup_columns
-from dashboard.schemas import SCHEMAS
+from dashboard.records.load import LoadReport, Records, load_records, with_lookup_columns
+from dashboard.records.schemas import SCHEMAS
 
 _SQL_TYPES = {
     "id": lambda: sa.String(128),

@@ -33,8 +33,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.formats.base import Translation, failure
-from dashboard.schemas import IncidentSchema, SourceSchema
+from dashboard.io.formats.base import Translation, failure
+from dashboard.records.schemas import IncidentSchema, SourceSchema
 from geo.oblasts import UnknownOblastError, resolve_oblast
 
 FIELDS_ALLOWED = set(IncidentSchema.columns) - {"incident_id", "source_id"}

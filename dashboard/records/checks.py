@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.schemas import SCHEMAS
+from dashboard.records.schemas import SCHEMAS
 from geo.oblasts import UnknownOblastError, resolve_oblast
 
 

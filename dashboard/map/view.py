@@ -12,8 +12,8 @@ dashed circle marked approximate.
 Examples
 --------
 >>> from pathlib import Path
->>> from dashboard.records import load_records
->>> from dashboard.query import Filters, filter_incidents, impacts_in_view
+>>> from dashboard.records.load import load_records
+>>> from dashboard.query.totals import Filters, filter_incidents, impacts_in_view
 >>> from geo.boundaries import load_boundaries
 >>> records = load_records(Path("data")).records
 >>> incidents = filter_incidents(records, Filters())
@@ -30,9 +30,8 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
-from dashboard.mapcells import NO_PEOPLE_COLOUR, PEOPLE_COLOURS, cell_features, oblast_area_features
-from dashboard.mapfeatures import (  # noqa: F401  (re-exported: the map's public names)
+from dashboard.map.cells import NO_PEOPLE_COLOUR, PEOPLE_COLOURS, cell_features, oblast_area_features
+from dashboard.map.features import (  # noqa: F401  (re-exported: the map's public names)
     HIT_CATEGORIES,
     LEGEND_STYLE,
     PEOPLE_ONLY,
@@ -41,8 +40,10 @@ from dashboard.mapfeatures import (  # noqa: F401  (re-exported: the map's publi
     hit_category,
     incident_features,
 )
-from dashboard.records import Records
-from dashboard.static_assets import LEAFLET_CSS, LEAFLET_JS
+from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
+from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
+from dashboard.query.index import index_of
+from dashboard.records.load import Records
 from geo.boundaries import Boundaries, display_geometry, display_outline
 
 UKRAINE_CENTRE = (48.4, 31.2)
@@ -223,10 +224,10 @@ def layers_for_mask(
     with popups; above that, the server sums them into screen-pixel cells, so the
     payload is bounded by the map's size whatever the number of incidents.
     """
-    from dashboard.query import Filters, impacts_in_view
+    from dashboard.query.totals import Filters, impacts_in_view
 
     view = view or MapView()
-    index = records.index
+    index = index_of(records)
     located = located_mask(index, mask, view)
     group = folium.FeatureGroup(name="Incidents and facilities")
     if located.sum() <= MARKER_LIMIT:
@@ -246,7 +247,7 @@ def layers_for_mask(
 
 def needs_view(records: Records, mask: np.ndarray) -> bool:
     """Whether the map must follow pans and zooms: only when cells replace markers somewhere."""
-    return int((mask & (records.index.geo_precision != "3")).sum()) > MARKER_LIMIT
+    return int((mask & (index_of(records).geo_precision != "3")).sum()) > MARKER_LIMIT
 
 
 def _oblast_name(iso: str) -> str:

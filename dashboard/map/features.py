@@ -1,7 +1,7 @@
 """Map features for individual records: incidents styled by what they hit, facilities, oblast-level areas.
 
 Every value from a record is HTML-escaped here; the features reach the browser as
-JSON (see ``dashboard.mapview.DataLayer``), never inside a JavaScript template literal.
+JSON (see ``dashboard.map.view.DataLayer``), never inside a JavaScript template literal.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import html
 
 import pandas as pd
 
-from dashboard.mapcells import OBLAST_AREA_STYLE
-from dashboard.records import Records
+from dashboard.map.cells import OBLAST_AREA_STYLE
+from dashboard.query.index import index_of
+from dashboard.records.load import Records
 from geo.boundaries import Boundaries, display_outline
 
 AREA_POPUP_LIMIT = (
@@ -187,7 +188,7 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
         states=("state_after", lambda s: ", ".join(sorted({v.replace("_", " ") for v in s}))),
         hits=("impact_id", "size"),
     )
-    positions = records.index.asset_position.get_indexer(per_asset.index)
+    positions = index_of(records).asset_position.get_indexer(per_asset.index)
     assets = records.assets.iloc[positions[positions >= 0]].set_index("asset_id").join(per_asset)
     for asset_id, asset in zip(assets.index, assets.to_dict("records"), strict=True):
         if asset["geo_precision"] == "3":

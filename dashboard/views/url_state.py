@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from dashboard.query import Filters
+from dashboard.query.totals import Filters
 
 # query-string key -> Filters field, for the list-valued filters
 LIST_KEYS = {

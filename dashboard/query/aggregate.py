@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dashboard.index import Codes, QueryIndex, mercator
-from dashboard.schemas import SERVICES
+from dashboard.query.index import Codes, QueryIndex, mercator
+from dashboard.records.schemas import SERVICES
 
 CELL_PX = 80
 # Above this many located incidents in view, cells replace markers. A marker carries its

@@ -3,7 +3,7 @@
 The steps, for every format:
 
 1. read the file as text, each row keeping its line number;
-2. translate it to canonical rows (``dashboard.formats``), collecting rows it cannot read;
+2. translate it to canonical rows (``dashboard.io.formats``), collecting rows it cannot read;
 3. fill gaps offline: coordinates from the gazetteer for a place name, an oblast by
    point-in-polygon for coordinates (when a boundary file is configured);
 4. drop rows repeated exactly within the file (counted as duplicates);
@@ -31,10 +31,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dashboard.config import PROJECT_ROOT, Settings
-from dashboard.formats.base import Translation
-from dashboard.records import read_text_csv, validate_frame, validate_texts
-from dashboard.schemas import SCHEMAS
-from dashboard.store import TABLES, import_batches, metadata, read_table_text, rows_for_insert
+from dashboard.io.formats.base import Translation
+from dashboard.records.load import read_text_csv, validate_frame, validate_texts
+from dashboard.records.schemas import SCHEMAS
+from dashboard.store.sql import TABLES, import_batches, metadata, read_table_text, rows_for_insert
 
 FORMATS = ("canonical", "acled", "mapped")
 Progress = Callable[[float, str], None]
@@ -93,15 +93,15 @@ class ImportReport:
 def translate(path: Path, raw: pd.DataFrame, fmt: str, mapping_path: Path | None) -> Translation:
     """Canonical rows from a file read as text, by format."""
     if fmt == "canonical":
-        from dashboard.formats.canonical import translate_canonical
+        from dashboard.io.formats.canonical import translate_canonical
 
         return translate_canonical(raw, path.name)
     if fmt == "acled":
-        from dashboard.formats.acled import translate_acled
+        from dashboard.io.formats.acled import translate_acled
 
         return translate_acled(raw, path.name)
     if fmt == "mapped":
-        from dashboard.formats.mapped import load_mapping, translate_mapped
+        from dashboard.io.formats.mapped import load_mapping, translate_mapped
 
         if mapping_path is None:
             raise ValueError("--format mapped needs --mapping MAPPING.toml")
@@ -351,7 +351,7 @@ def _plan(engine: Engine, records) -> dict:
 
 
 def _as_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    from dashboard.store import typed_to_text
+    from dashboard.store.sql import typed_to_text
 
     return typed_to_text(frame, table)
 

@@ -2,7 +2,7 @@
 
 Every export carries exactly the filtered incidents, in the documented columns
 of ``incidents.csv``. CSV text is made safe for spreadsheets by
-``dashboard.export.export_frame``; GeoJSON keeps text as written. Each file gets a
+``dashboard.io.csv_writer.export_frame``; GeoJSON keeps text as written. Each file gets a
 ``<file>.meta.json`` sidecar naming the filters, the row count, the export time,
 the data's last update, what every column means and the credit each source
 requires.
@@ -10,8 +10,8 @@ requires.
 Examples
 --------
 >>> from pathlib import Path
->>> from dashboard.query import Filters, filter_incidents
->>> from dashboard.records import load_records
+>>> from dashboard.query.totals import Filters, filter_incidents
+>>> from dashboard.records.load import load_records
 >>> records = load_records(Path("data")).records
 >>> kherson = filter_incidents(records, Filters(oblasts=("Kherson",)))
 >>> hxl_csv_bytes(kherson).decode().splitlines()[1].split(",")[:3]
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from dashboard.export import to_csv_bytes
-from dashboard.query import Filters, filter_incidents
-from dashboard.records import Records
-from dashboard.schemas import IncidentSchema, SourceSchema
+from dashboard.io.csv_writer import to_csv_bytes
+from dashboard.query.totals import Filters, filter_incidents
+from dashboard.records.load import Records
+from dashboard.records.schemas import IncidentSchema, SourceSchema
 
 # HXL hashtag of every incidents column; attributes not in the HXL dictionary are in CUSTOM_ATTRIBUTES.
 HXL_TAGS: dict[str, str] = {
@@ -102,7 +102,7 @@ def _columns() -> list[str]:
 def hxl_csv_bytes(incidents: pd.DataFrame) -> bytes:
     """CSV of the incidents with an HXL hashtag row directly under the header.
 
-    Header and data rows are exactly ``dashboard.export.to_csv_bytes``'s: documented
+    Header and data rows are exactly ``dashboard.io.csv_writer.to_csv_bytes``'s: documented
     columns, text neutralised against spreadsheet formulas, numbers untouched. Line 2
     has one tag per column (``HXL_TAGS``). Attributes of our own (``CUSTOM_ATTRIBUTES``):
     +precision, +as_stated, +v_iso3166_2, +weapon, +perpetrator, +reported_by,
@@ -122,7 +122,7 @@ def hxl_csv_bytes(incidents: pd.DataFrame) -> bytes:
     Examples
     --------
     >>> from pathlib import Path
-    >>> from dashboard.records import load_records
+    >>> from dashboard.records.load import load_records
     >>> incidents = load_records(Path("data")).records.incidents
     >>> lines = hxl_csv_bytes(incidents).decode().splitlines()
     >>> lines[0].split(",")[7:9], lines[1].split(",")[7:9]
@@ -187,7 +187,7 @@ def geojson_bytes(incidents: pd.DataFrame, records: Records) -> bytes:
     Examples
     --------
     >>> from pathlib import Path
-    >>> from dashboard.records import load_records
+    >>> from dashboard.records.load import load_records
     >>> records = load_records(Path("data")).records
     >>> feature = json.loads(geojson_bytes(records.incidents, records))["features"][4]
     >>> feature["geometry"]["coordinates"], feature["properties"]["geometry_is_oblast_centroid"]
@@ -211,7 +211,7 @@ def source_credits(records: Records, incidents: pd.DataFrame) -> list[dict]:
     Examples
     --------
     >>> from pathlib import Path
-    >>> from dashboard.records import load_records
+    >>> from dashboard.records.load import load_records
     >>> records = load_records(Path("data")).records
     >>> [credit["source_id"] for credit in source_credits(records, records.incidents)]
     ['src-000']
@@ -234,7 +234,7 @@ def _utc_iso(moment: datetime) -> str:
 
 
 def last_updated(batch_log: pd.DataFrame) -> datetime | None:
-    """The latest ``imported_at`` of a batch log (``dashboard.store.batches``), or None when empty.
+    """The latest ``imported_at`` of a batch log (``dashboard.store.sql.batches``), or None when empty.
 
     Examples
     --------
@@ -297,7 +297,7 @@ def export_metadata(
     Examples
     --------
     >>> from pathlib import Path
-    >>> from dashboard.records import load_records
+    >>> from dashboard.records.load import load_records
     >>> records = load_records(Path("data")).records
     >>> meta = export_metadata(records, Filters(oblasts=("Kherson",)), store_updated_at=datetime(2024, 3, 15, 8))
     >>> meta["filters"]["oblast_isos"], meta["rows"], meta["store_updated_at"]
@@ -361,7 +361,7 @@ def write_export(
     out : Path
         The export file; its folder is created when missing.
     fmt : {"csv", "geojson"}
-        CSV (``dashboard.export`` columns and safety) or GeoJSON.
+        CSV (``dashboard.io.csv_writer`` columns and safety) or GeoJSON.
     hxl : bool
         Add the HXL hashtag row (CSV only).
     store_updated_at : datetime, optional
@@ -375,7 +375,7 @@ def write_export(
     Examples
     --------
     >>> import tempfile
-    >>> from dashboard.records import load_records
+    >>> from dashboard.records.load import load_records
     >>> records = load_records(Path("data")).records
     >>> with tempfile.TemporaryDirectory() as folder:
     ...     paths = write_export(records.incidents, records, Filters(), Path(folder) / "all.geojson", "geojson")

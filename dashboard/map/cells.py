@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from dashboard.aggregate import Cells
-from dashboard.schemas import SERVICES
+from dashboard.query.aggregate import Cells
+from dashboard.records.schemas import SERVICES
 
 NO_PEOPLE_COLOUR = "#6b8fb3"
 # An oblast-level report is an area, dashed, never a point (shared with the marker view).

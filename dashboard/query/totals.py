@@ -14,7 +14,7 @@ Counting rules:
 Examples
 --------
 >>> from pathlib import Path
->>> from dashboard.records import load_records
+>>> from dashboard.records.load import load_records
 >>> records = load_records(Path("data")).records
 >>> summarize(records, Filters(cities=("Odessa",)))["injured"]
 6
@@ -28,8 +28,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from dashboard.records import Records
-from dashboard.schemas import ASSET_TYPES, SERVICES
+from dashboard.query.index import index_of
+from dashboard.records.load import Records
+from dashboard.records.schemas import ASSET_TYPES, SERVICES
 
 TOTAL_KEYS = (
     "attacks",
@@ -66,7 +67,7 @@ class Filters:
 
 
 def _codes(records: Records, filters: Filters):
-    return records.index.codes_for(
+    return index_of(records).codes_for(
         cities=filters.cities,
         oblasts=filters.oblasts,
         start=filters.start,
@@ -78,7 +79,7 @@ def _codes(records: Records, filters: Filters):
 
 def incident_mask(records: Records, filters: Filters) -> np.ndarray:
     """Boolean mask over ``records.incidents`` (date order) for the filters."""
-    return records.index.mask(_codes(records, filters))
+    return index_of(records).mask(_codes(records, filters))
 
 
 def filter_incidents(records: Records, filters: Filters) -> pd.DataFrame:
@@ -92,7 +93,7 @@ def impacts_in_view(records: Records, incidents: pd.DataFrame, filters: Filters)
     positions = incidents.index.to_numpy()
     total = len(records.incidents)
     if len(positions) and positions.max() < total and positions.min() >= 0:
-        index = records.index
+        index = index_of(records)
         mask = np.zeros(total, dtype=bool)
         mask[positions] = True
         selected = mask[index.impact_incident]
@@ -118,7 +119,7 @@ def _named_totals(counts: np.ndarray, names: tuple[str, ...]) -> dict[str, int]:
 def summarize(records: Records, filters: Filters | None = None) -> dict:
     """The totals for a filter, keyed as ``impact summary --json`` prints them."""
     filters = filters or Filters()
-    index = records.index
+    index = index_of(records)
     codes = _codes(records, filters)
     mask = index.mask(codes)
     totals: dict = {"attacks": int(mask.sum())}

@@ -16,9 +16,9 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from dashboard.config import Settings
-from dashboard.records import Records
-from dashboard.schemas import SCHEMAS
-from dashboard.store import read_records, store_version
+from dashboard.records.load import Records
+from dashboard.records.schemas import SCHEMAS
+from dashboard.store.sql import read_records, store_version
 
 
 def snapshot_dir(settings: Settings, version: int) -> Path:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.export import FORMULA_STARTS
-from dashboard.formats.base import Translation, failure
-from dashboard.schemas import SCHEMAS
+from dashboard.io.csv_writer import FORMULA_STARTS
+from dashboard.io.formats.base import Translation, failure
+from dashboard.records.schemas import SCHEMAS
 
 _KEYS_IN_ORDER = ("impact_id", "salvo_id", "asset_id", "incident_id", "source_id")
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_markercluster
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+# Streamlit serves the folder named static beside the page script (dashboard/ui/app.py).
+STATIC_DIR = Path(__file__).resolve().parent.parent / "ui" / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
 URL_PREFIX = "/app/static/vendor"
 

@@ -23,8 +23,8 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from dashboard.checks import cross_file_failures
-from dashboard.schemas import SCHEMAS, RecordSchema
+from dashboard.records.checks import cross_file_failures
+from dashboard.records.schemas import SCHEMAS, RecordSchema
 from geo.places import place_key
 
 FAILURE_COLUMNS = ["file", "line", "column", "value", "rule"]
@@ -43,6 +43,7 @@ class Records:
     assets: pd.DataFrame
     impacts: pd.DataFrame
     salvos: pd.DataFrame
+    # The query layer keeps its index here (``dashboard.query.index.index_of``), built once per records.
     _index: object = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -51,15 +52,6 @@ class Records:
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
-
-    @property
-    def index(self):
-        """The query index over these records, built on first use (``dashboard.index``)."""
-        if self._index is None:
-            from dashboard.index import QueryIndex
-
-            self._index = QueryIndex.build(self)
-        return self._index
 
 
 @dataclass
