@@ -34,4 +34,21 @@ def test_import_makes_the_snapshot_stale(settings, tmp_path):
     import_file(changed, engine, settings, "canonical")
     assert len(load_records(engine, settings).incidents) == 6
     versions = [p.name for p in snapshot_dir(settings, 0).parent.iterdir()]
-    assert versions == [f"v{store_version(engine)}"]  # older snapshots are removed
+    assert versions == [snapshot_dir(settings, store_version(engine)).name]  # older snapshots are removed
+
+
+def test_a_snapshot_written_before_place_keys_were_geonames_ids_is_not_read(settings, tmp_path):
+    # A snapshot from the previous release keeps "kherson"-style keys; a city filter
+    # against it would find nothing, so the new release must rebuild rather than read it.
+    settings = settings.__class__(**{**settings.__dict__, "cache_dir": tmp_path / "cache"})
+    engine = open_store(settings)
+    current = load_records(engine, settings)
+    old = snapshot_dir(settings, store_version(engine)).parent / f"v{store_version(engine)}"
+    old.mkdir()
+    for table in ("sources", "incidents", "assets", "impacts", "salvos"):
+        frame = current.table(table)
+        if "place_key" in frame:
+            frame = frame.assign(place_key="kherson")
+        frame.to_parquet(old / f"{table}.parquet", index=False)
+    again = load_records(engine, settings)
+    assert again.incidents["place_key"].str.startswith("geonames:").sum() == 4

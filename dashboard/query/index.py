@@ -25,7 +25,7 @@ import pandas as pd
 
 from dashboard.records.schemas import ASSET_TYPES, SERVICES, WEAPONS
 from geo.oblasts import resolve_oblast
-from geo.places import place_key
+from geo.place_ids import city_match
 
 _LOST_SERVICE_STATES = ("out_of_service", "destroyed")
 _EPOCH = np.datetime64("1970-01-01", "D")
@@ -152,13 +152,19 @@ class QueryIndex:
         weapons: tuple[str, ...] = (),
         asset_types: tuple[str, ...] = (),
     ) -> Codes:
-        """Filter values as codes. Unknown oblast names raise ``UnknownOblastError``."""
+        """Filter values as codes. Unknown oblast names raise ``UnknownOblastError``.
+
+        A city matches every record of the GeoNames place(s) it names, read within the
+        selected oblasts if any (``geo.place_ids.city_match``).
+        """
 
         def day(value: date | None) -> int | None:
             return None if value is None else int((np.datetime64(value, "D") - _EPOCH).astype(int))
 
-        places = [self.place_lookup.get(place_key(c), -2) for c in cities if c.strip()]
         isos = [resolve_oblast(o).iso for o in oblasts if o.strip()]
+        # Every spelling of a place, and its GeoNames id, give the same keys (geo/place_ids.py).
+        keys = {key for c in cities if c.strip() for key in city_match(c, tuple(sorted(set(isos)))).keys}
+        places = [self.place_lookup[key] for key in keys if key in self.place_lookup] or [-2]
         return Codes(
             start=day(start),
             end=day(end),

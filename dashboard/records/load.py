@@ -25,7 +25,7 @@ import pandera.pandas as pa
 
 from dashboard.records.checks import cross_file_failures
 from dashboard.records.schemas import SCHEMAS, RecordSchema
-from geo.places import place_key
+from geo.place_ids import record_place_keys
 
 FAILURE_COLUMNS = ["file", "line", "column", "value", "rule"]
 # Long free-text fields (a quote, a description) are legitimate; 10 MB per cell is not.
@@ -251,8 +251,13 @@ def typed_table(table: str, text_frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_lookup_columns(typed: pd.DataFrame) -> pd.DataFrame:
-    """Add the derived columns queries use (``place_key``), computed once per distinct value."""
+    """Add the derived columns queries use, computed once per distinct value.
+
+    ``place_key`` is the place's GeoNames identity (``geo.place_ids``): ``geonames:<id>``,
+    ``unresolved:<folded name>`` or blank, from ``place`` read within ``oblast_iso``.
+    The gazetteer is loaded only when some row names a place.
+    """
     if "place" in typed.columns:
-        keys = {place: place_key(place) for place in typed["place"].unique()}
-        typed["place_key"] = typed["place"].map(keys).astype("str")
+        keys = record_place_keys(typed["place"], typed.get("oblast_iso"), typed.get("latitude"), typed.get("longitude"))
+        typed["place_key"] = pd.Series(keys, index=typed.index, dtype="str")
     return typed

@@ -19,11 +19,13 @@ from dashboard.config import Settings
 from dashboard.records.load import Records
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.sql import read_records, store_version
+from geo.place_ids import KEY_FORMAT
 
 
 def snapshot_dir(settings: Settings, version: int) -> Path:
     store = hashlib.sha256(settings.db_url.encode()).hexdigest()[:12]
-    return settings.cache_dir / f"records-{store}" / f"v{version}"
+    # The snapshot keeps derived place keys; a new key format must not read old ones.
+    return settings.cache_dir / f"records-{store}" / f"v{version}-{KEY_FORMAT}"
 
 
 def load_records(engine: Engine, settings: Settings) -> Records:
