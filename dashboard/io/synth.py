@@ -1,7 +1,7 @@
 """Synthetic record folders for load and scale testing: plausible, reproducible, not real events.
 
-Places are GeoNames settlements (city districts dropped, so big cities are not
-weighted twice), drawn by oblast (front line most, west least), then by population.
+Places are GeoNames settlements (no city districts), drawn by oblast (front line most),
+then by population; a fifth of big-city names use another spelling (synth_places.py).
 Dates follow waves (the invasion's first weeks, winter energy campaigns, surge
 weeks); weapons shift towards drones and glide bombs; casualties have a long tail.
 About half the incidents hit an asset, some assets more than once, so the
@@ -31,12 +31,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
+from dashboard.io.synth_places import resolving_back, spelling_table, written_names
 from dashboard.records.schemas import ASSET_TYPES, SCHEMAS, STATES_AFTER, WEAPONS
 from geo.gazetteer import BIG_CITY_POPULATION, GEONAMES_ATTRIBUTION, _gazetteer, all_places
 from geo.oblasts import OBLASTS
 
 START, END = np.datetime64("2022-02-24"), np.datetime64("2026-10-31")
-OBLAST_LEVEL_SHARE, SITE_SHARE = 0.05, 0.15
+OBLAST_LEVEL_SHARE, SITE_SHARE, RESPELLED_SHARE = 0.05, 0.15, 0.2  # respelled: of big-city names
 _S = np.dtypes.StringDType()
 # fmt: off
 _NEAR_FRONT = ("UA-14", "UA-23", "UA-65", "UA-63", "UA-09", "UA-12", "UA-48", "UA-59", "UA-74", "UA-51")
@@ -134,8 +135,8 @@ def _places() -> dict[str, np.ndarray]:
     radius = np.where(big, _SECTION_KM + _SECTION_KM_PER_SQRT_MILLION * np.sqrt(pop / 1e6), _SECTION_KM)
     district = (pop >= BIG_CITY_POPULATION) & ~big  # the gazetteer's own rule
     district[check] |= ((km <= radius[None, :]) & (pop[None, :] > pop[check, None])).any(axis=1)
-    keep = np.flatnonzero(~district)
-    isos = [o.iso for o in OBLASTS]
+    keep = resolving_back(places, np.flatnonzero(~district))  # a name that leads elsewhere is not drawn
+    spellings, isos = spelling_table([places[i] for i in keep], big[keep]), [o.iso for o in OBLASTS]
     oblast = np.array([isos.index(places[i].oblast_iso) for i in keep])
     within = np.maximum(pop[keep], 300.0) ** 0.75  # within an oblast, by population
     tier = np.array([next((w for w, group in _TIERS.items() if iso in group), 1.0) for iso in isos])
@@ -143,7 +144,7 @@ def _places() -> dict[str, np.ndarray]:
     counts = np.bincount(oblast, None, len(isos))
     regions = [o.name.replace(" Oblast", " region").replace("Autonomous Republic of ", "") for o in OBLASTS]
     return {
-        "name": _s([places[i].name for i in keep]), "oblast": oblast,
+        "name": _s([places[i].name for i in keep]), "oblast": oblast, "spellings": spellings,  # big cities only
         "lat": lat[keep], "lon": lon[keep], "pop": pop[keep],
         "p": share[oblast] / share.sum() * within / np.bincount(oblast, within, len(isos))[oblast],
         "centroid": np.stack([np.bincount(oblast, v[keep], len(isos)) / np.maximum(counts, 1) for v in (lat, lon)], 1),
@@ -185,7 +186,7 @@ def _incidents(n: int, seed: int, rng: np.random.Generator, days: np.ndarray, p_
     lat = g["lat"][place] + rng.normal(0, 1, n) * km / 111.0
     lon = g["lon"][place] + rng.normal(0, 1, n) * km / (111.0 * np.cos(np.radians(g["lat"][place])))
     lat, lon = (np.where(level == 3, g["centroid"][oblast, axis], v) for axis, v in enumerate((lat, lon)))
-    place_s = np.where(level == 3, "", g["name"][place])
+    place_s = np.where(level == 3, "", written_names(rng, place, g["name"], g["spellings"], RESPELLED_SHARE))
     area = np.where(level == 3, g["oblast_name"][oblast], place_s)
     shares = np.array([base for base in (_W_FRONT, _W_REAR) for _ in range(5)])
     for weapon, factors in _YEAR_FACTOR.items():
