@@ -99,8 +99,8 @@ def filters_from(args: argparse.Namespace):
     )
 
 
-def format_summary(totals: dict) -> str:
-    """Totals as aligned text lines."""
+def format_summary(totals: dict, unresolved: dict[str, int] | None = None) -> str:
+    """Totals as aligned text lines; ``unresolved`` adds how many records' places GeoNames lacks."""
     lines = []
     for key, value in totals.items():
         if isinstance(value, dict):
@@ -109,6 +109,11 @@ def format_summary(totals: dict) -> str:
         else:
             lines.append(f"{key:<30}{value:>10,}")
     lines.append("(projectiles_launched counts launches in the date range; place filters do not narrow it)")
+    if unresolved is not None:
+        lines.append(
+            f"unresolved places: {unresolved['incidents']:,} incident(s), {unresolved['assets']:,} asset(s) name a "
+            "place that is not one GeoNames place; a city filter finds them only by their own spelling"
+        )
     return "\n".join(lines)
 
 
@@ -212,8 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         filters = filters_from(args)
         if args.command == "summary":
+            from dashboard.query.places import unknown_cities, unresolved_places
+
             totals = summarize(records, filters)
-            print(json.dumps(totals, indent=2) if args.json else format_summary(totals))
+            for note in unknown_cities(records, filters.cities, filters.oblasts):
+                print(f"impact: {note}", file=sys.stderr)  # the totals still print: zero is an answer
+            print(json.dumps(totals, indent=2) if args.json else format_summary(totals, unresolved_places(records)))
         elif args.command == "export":
             return run_export(args, settings, records, filters)
     except UnknownOblastError as exc:
