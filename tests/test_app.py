@@ -75,6 +75,13 @@ def test_link_with_query_string_reopens_the_view(app, records):
     assert at.sidebar.multiselect[0].value == ["Odesa"]
 
 
+def test_a_linked_city_geonames_does_not_know_is_said_on_the_page(app):
+    app.query_params["city"] = ["Khersonn"]
+    at = app.run()
+    assert shown(at)["Attacks"] == "0"
+    assert any("city 'Khersonn'" in caption.value for caption in at.caption)
+
+
 def test_download_and_sources_are_on_the_page(app):
     at = app.run()
     assert any("incidents" in caption.value for caption in at.caption)

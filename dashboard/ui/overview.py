@@ -108,6 +108,8 @@ st.caption(
     f"{shown_count:,} of {len(records.incidents):,} incidents shown, from {len(records.sources)} source(s). "
     "The same totals: `impact summary --json` with the same filters."
 )
+for note in shared.place_notes(settings.db_url, version, filters.cities, filters.oblasts):
+    st.caption(note)
 
 columns = st.columns(4)
 for index, tile in enumerate(tiles(totals)):

@@ -61,6 +61,22 @@ def choices(db_url: str, version: int) -> dict[str, list[str]]:
 
 
 @st.cache_data(max_entries=64)
+def place_notes(db_url: str, version: int, cities: tuple[str, ...], oblasts: tuple[str, ...]) -> list[str]:
+    """What the page says about places: unresolved record places, and city filters GeoNames lacks."""
+    from dashboard.query.places import unknown_cities, unresolved_places
+
+    current = records(db_url, version)
+    unresolved = unresolved_places(current)["incidents"]
+    notes = unknown_cities(current, cities, oblasts)
+    if unresolved:
+        notes.append(
+            f"{unresolved:,} incident(s) name a place that is not one GeoNames place; "
+            "a city filter finds them only by the spelling they use."
+        )
+    return notes
+
+
+@st.cache_data(max_entries=64)
 def timeline(db_url: str, version: int, filters: Filters):
     from dashboard.query.totals import filter_incidents
     from dashboard.query.totals import timeline as per_day
