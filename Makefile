@@ -1,7 +1,7 @@
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install test lint format serve docs
+.PHONY: install test lint format serve docs geonames
 
 $(BIN)/impact:
 	python3 -m venv $(VENV) && $(BIN)/pip install -e '.[test]'
@@ -22,3 +22,6 @@ serve: install
 
 docs: install
 	$(BIN)/python -m dashboard.records.docs
+
+geonames: install
+	$(BIN)/python -m geo.geonames
