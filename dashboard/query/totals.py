@@ -49,8 +49,11 @@ CASUALTY_COLUMNS = ("killed", "injured", "children_killed", "children_injured")
 class Filters:
     """What the user selected. Empty tuples and None mean "no restriction".
 
-    Cities and oblasts accept any common spelling, ISO code or P-code; an
-    unknown oblast raises ``UnknownOblastError``.
+    Cities accept any spelling GeoNames lists, or a GeoNames id, and match every
+    record of that place (``geo.place_ids.city_match``; a city GeoNames does not know
+    matches only records spelled so, see ``query.places.unknown_cities``). Oblasts
+    accept any common spelling, ISO code or P-code; an unknown oblast raises
+    ``UnknownOblastError``.
     """
 
     cities: tuple[str, ...] = field(default=())
