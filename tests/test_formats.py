@@ -53,3 +53,17 @@ def test_mapped_without_a_mapping_is_refused(tmp_path, capsys, monkeypatch):
     path.write_text("a,b\n1,2\n")
     assert cli.main(["import", str(path), "--format", "mapped"]) == 2
     assert "--mapping" in capsys.readouterr().err
+
+
+def test_dates_are_read_by_the_first_format_that_fits_and_never_guessed():
+    import pandas as pd
+
+    from dashboard.io.formats.acled import DATE_FORMATS
+    from dashboard.io.formats.base import parse_dates
+
+    cells = pd.Series(
+        ["14 March 2024", "14/03/2024", "03/14/2024", "", "2024-02-30", "0999-01-01"], index=[2, 3, 4, 5, 6, 7]
+    )
+    parsed = parse_dates(cells, DATE_FORMATS)
+    assert list(parsed.index) == [2, 3, 4, 5, 6, 7]  # each cell stays on its input line
+    assert list(parsed) == ["2024-03-14", "2024-03-14", "", "", "", "0999-01-01"]
