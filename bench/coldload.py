@@ -55,7 +55,7 @@ def main() -> None:
         rows = len(frame)
     else:
         from dashboard.config import Settings
-        from dashboard.store.sql import open_store
+        from dashboard.io.open import open_store
 
         if args.mode == "ours":
             from dashboard.store.snapshot import load_records

@@ -88,7 +88,8 @@ def api_status() -> dict[str, str]:
 def load_in_process(env: dict, status: dict):
     """Records for the in-process rows (a, b), through the snapshot when there is one."""
     from dashboard.config import Settings
-    from dashboard.store.sql import open_store, read_records
+    from dashboard.io.open import open_store
+    from dashboard.store.sql import read_records
     from geo.boundaries import load_boundaries
 
     settings = Settings.from_env(env)

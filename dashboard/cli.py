@@ -51,6 +51,8 @@ def add_filter_options(command: argparse.ArgumentParser) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
+    from dashboard.io.formats.registry import DEFAULT_FORMAT, input_formats
+
     main = argparse.ArgumentParser(prog="impact", description=__doc__.splitlines()[0])
     commands = main.add_subparsers(dest="command", required=True)
     summary = commands.add_parser("summary", help="print the totals for a filter")
@@ -65,8 +67,12 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--hxl", action="store_true", help="add an HXL hashtag row under the CSV header")
     importer = commands.add_parser("import", help="import a CSV file (or a folder of record files) into the store")
     importer.add_argument("file", metavar="FILE", help="CSV file, or a folder of canonical record files")
+    formats = input_formats()
     importer.add_argument(
-        "--format", choices=["canonical", "acled", "mapped"], default="canonical", help="input format"
+        "--format",
+        choices=list(formats),
+        default=DEFAULT_FORMAT,
+        help="input format: " + "; ".join(f"{fmt.name}: {fmt.help}" for fmt in formats.values()),
     )
     importer.add_argument("--mapping", metavar="MAPPING.toml", help="mapping file for --format mapped")
     importer.add_argument("--dry-run", action="store_true", help="validate and report without writing")
@@ -138,8 +144,9 @@ def run_export(args: argparse.Namespace, settings: Settings, records, filters) -
     """``impact export``: exactly the filtered incidents; with --out, also a metadata sidecar."""
     from dashboard.io.csv_writer import to_csv_bytes
     from dashboard.io.extract import geojson_bytes, hxl_csv_bytes, last_updated, write_export
+    from dashboard.io.open import open_store
     from dashboard.query.totals import filter_incidents
-    from dashboard.store.sql import batches, open_store
+    from dashboard.store.sql import batches
 
     if args.hxl and args.export_format != "csv":
         print("impact: --hxl applies to CSV only", file=sys.stderr)
@@ -162,7 +169,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     """``impact import``: exit 0 when every row was accepted, 1 when some were rejected, 2 on a bad call."""
     from dashboard.io.formats.mapped import MappingError
     from dashboard.io.importer import import_path
-    from dashboard.store.sql import open_store
+    from dashboard.io.open import open_store
 
     path = Path(args.file)
     if not path.exists():
@@ -201,9 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["serve"]:
         return serve(argv[1:])
     args = parser().parse_args(argv)
+    from dashboard.io.open import open_store
     from dashboard.query.totals import summarize
     from dashboard.store.snapshot import load_records
-    from dashboard.store.sql import open_store
     from geo.oblasts import UnknownOblastError
 
     if args.command == "synth":

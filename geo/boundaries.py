@@ -12,7 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from geo.oblasts import UnknownOblastError, resolve_oblast
+from geo.oblasts import oblast_or_none, resolve_oblast
 
 # Attribution the geoBoundaries licence (ODbL 1.0) requires wherever outlines are shown.
 GEOBOUNDARIES_ATTRIBUTION = "Boundaries: geoBoundaries / OpenStreetMap contributors (ODbL 1.0)"
@@ -88,12 +88,10 @@ def load_boundaries(path: str | Path | None) -> Boundaries:
     for _, row in frame.iterrows():
         iso = None
         for field in _CODE_FIELDS + _NAME_FIELDS:
-            if field in frame.columns and isinstance(row[field], str):
-                try:
-                    iso = resolve_oblast(row[field]).iso
-                    break
-                except UnknownOblastError:
-                    continue
+            unit = oblast_or_none(row[field]) if field in frame.columns and isinstance(row[field], str) else None
+            if unit is not None:
+                iso = unit.iso
+                break
         isos.append(iso)
     frame["oblast_iso"] = isos
     frame = frame[frame["oblast_iso"].notna()]

@@ -91,7 +91,6 @@ from geo.geonames import _DISTRICT_WORDS as _DISTRICT_WORDS
 from geo.geonames import _MIN_POPULATION_FILE as _MIN_POPULATION_FILE
 from geo.geonames import _SECTION_MAX_ALTERNATE_NAMES as _SECTION_MAX_ALTERNATE_NAMES
 from geo.geonames import _SECTION_RADIUS_KM as _SECTION_RADIUS_KM
-from geo.geonames import _distances_km as _distances_km
 from geo.geonames import _strip_latin_accents as _strip_latin_accents
 from geo.point_in_oblast import _polygons as _polygons
 # isort: on

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 import re
 import unicodedata
 from pathlib import Path
@@ -42,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from geo.aliases import EXTRA_SPELLINGS
+from geo.distance import great_circle_km
 from geo.oblasts import name_key
 
 # GeoNames' first-level codes for Ukraine (admin1CodesASCII "UA.xx") and the ISO
@@ -160,13 +160,6 @@ _SECTION_MAX_ALTERNATE_NAMES = 12
 _DISTRICT_WORDS = re.compile(r"\b(district|rayon|raion|rajon)\b|район", re.IGNORECASE)
 
 
-def _distances_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    lat1, lon1 = math.radians(lat), math.radians(lon)
-    lat2, lon2 = np.radians(lats), np.radians(lons)
-    h = np.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 12_742.0 * np.arcsin(np.sqrt(h))
-
-
 def _big_cities(records: list[dict]) -> set[int]:
     """Positions of records that are big cities rather than districts of one (rule 1)."""
     lats = np.array([r["latitude"] for r in records], dtype=float)
@@ -180,7 +173,7 @@ def _big_cities(records: list[dict]) -> set[int]:
             continue
         larger = pops > pops[i]
         if larger.any() and len(alternates) <= _SECTION_MAX_ALTERNATE_NAMES:
-            near = _distances_km(lats[i], lons[i], lats[larger], lons[larger])
+            near = great_circle_km(lats[i], lons[i], lats[larger], lons[larger])
             if (near <= _SECTION_RADIUS_KM).any():
                 continue
         big.add(int(i))

@@ -141,3 +141,22 @@ def resolve_oblast(text: str) -> Oblast:
         f"unknown oblast {text!r}: use a name such as 'Kherson Oblast', "
         "an ISO 3166-2 code such as 'UA-65' or an OCHA P-code such as 'UA65'"
     )
+
+
+def oblast_or_none(text: str) -> Oblast | None:
+    """The unit a name or code refers to, or None when it is blank or names none.
+
+    For callers that report an unknown oblast themselves (validation, import
+    adapters) instead of stopping at the first one, as :func:`resolve_oblast` does.
+
+    Examples
+    --------
+    >>> oblast_or_none("Khersonska").iso
+    'UA-65'
+    >>> oblast_or_none("Narnia") is None
+    True
+    """
+    try:
+        return resolve_oblast(text)
+    except UnknownOblastError:
+        return None

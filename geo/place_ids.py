@@ -46,7 +46,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from geo.gazetteer import _distances_km, all_places, geocode
+from geo.distance import great_circle_km
+from geo.gazetteer import all_places, geocode
 from geo.oblasts import UnknownOblastError, name_key
 
 GEONAMES_PREFIX = "geonames:"
@@ -96,7 +97,7 @@ def _pair_result(name: str, oblast_iso: str) -> tuple[str, tuple]:
 
 def _nearest_keys(candidates: tuple, latitude: np.ndarray, longitude: np.ndarray, fallback: str) -> np.ndarray:
     """Per point, the key of the nearest candidate within NEAREST_WITHIN_KM, else ``fallback``."""
-    km = np.stack([_distances_km(c.latitude, c.longitude, latitude, longitude) for c in candidates])
+    km = np.stack([great_circle_km(c.latitude, c.longitude, latitude, longitude) for c in candidates])
     km = np.where(np.isnan(km), np.inf, km)
     nearest = km.argmin(axis=0)
     keys = np.array([geonames_key(c.geonames_id) for c in candidates], dtype=object)[nearest]

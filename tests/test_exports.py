@@ -18,10 +18,11 @@ from dashboard.io.extract import (
     last_updated,
     write_export,
 )
+from dashboard.io.open import open_store
 from dashboard.query.totals import Filters, filter_incidents
 from dashboard.records.load import load_records
 from dashboard.records.schemas import IncidentSchema
-from dashboard.store.sql import batches, open_store
+from dashboard.store.sql import batches
 
 KHERSON = Filters(oblasts=("Kherson",))
 KHERSON_IDS = ["inc-002", "inc-003", "inc-005"]

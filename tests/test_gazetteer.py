@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from geo import gazetteer
 from geo.boundaries import Boundaries, load_boundaries
+from geo.distance import great_circle_km
 from geo.gazetteer import (
     GEONAMES_ATTRIBUTION,
     all_places,
@@ -25,12 +25,6 @@ SHARED_GEO = Path(__file__).resolve().parents[2] / "shared" / "geo"
 BOUNDARY_FILES = ("ukr_adm1_geoboundaries_simplified.geojson", "ukr_adm1_ocha_cod_2017.geojson")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 ISO_CODES = {oblast.iso for oblast in OBLASTS}
-
-
-def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    return 12_742.0 * math.asin(math.sqrt(h))
 
 
 @pytest.fixture(scope="module", params=BOUNDARY_FILES)
@@ -198,7 +192,7 @@ def test_an_unknown_oblast_is_an_error():
 )
 def test_a_city_lies_within_10_km_of_its_true_position(name, latitude, longitude):
     place = geocode(name).place
-    assert km_between(place.latitude, place.longitude, latitude, longitude) < 10
+    assert great_circle_km(place.latitude, place.longitude, latitude, longitude) < 10
 
 
 # ---------------------------------------------------------------- the place list

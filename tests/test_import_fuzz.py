@@ -16,9 +16,10 @@ from hypothesis import strategies as st
 
 from dashboard.config import Settings
 from dashboard.io.importer import import_file
+from dashboard.io.open import open_store
 from dashboard.records.load import load_records
 from dashboard.records.schemas import DATE_PRECISIONS, WEAPONS, IncidentSchema
-from dashboard.store.sql import open_store, read_records
+from dashboard.store.sql import read_records
 from geo.oblasts import OBLASTS
 
 COLUMNS = [name for name, spec in IncidentSchema.columns.items() if not spec.header_optional]

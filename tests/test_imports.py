@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from dashboard import cli
 from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.io.importer import import_file, import_path
+from dashboard.io.open import open_store
 from dashboard.query.totals import summarize
-from dashboard.store.sql import TABLES, open_store, read_records
+from dashboard.store.sql import TABLES, read_records
 from tests.conftest import SHARED, skip_or_fail
 
 CIR = SHARED / "fixtures" / "real" / "cir_russia_ukraine_monitor_events.csv"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from dashboard.io.importer import import_file
-from dashboard.store.sql import open_store, read_records
+from dashboard.io.open import open_store
+from dashboard.store.sql import read_records
 
 FILES = Path(__file__).parent / "files" / "acled"
 

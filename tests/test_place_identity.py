@@ -13,14 +13,16 @@ import pytest
 from dashboard import cli
 from dashboard.config import PROJECT_ROOT
 from dashboard.io.importer import import_file
+from dashboard.io.open import open_store
 from dashboard.io.synth import synthesize
 from dashboard.query.places import unknown_cities, unresolved_places
 from dashboard.query.totals import Filters, summarize
 from dashboard.records.load import load_records
 from dashboard.records.schemas import SCHEMAS
-from dashboard.store.sql import open_store, read_records
+from dashboard.store.sql import read_records
 from geo.aliases import EXTRA_SPELLINGS
-from geo.gazetteer import _distances_km, all_places, geocode
+from geo.distance import great_circle_km
+from geo.gazetteer import all_places, geocode
 from geo.place_ids import city_match, geonames_key, record_place_keys
 from tests.builders import append_rows, record_folder
 
@@ -78,7 +80,7 @@ def test_synthetic_places_resolve_to_a_geonames_place_at_the_records_point(respe
     by_id = {geonames_key(p.geonames_id): p for p in all_places()}
     places = [by_id[key] for key in incidents["place_key"]]
     km = [
-        _distances_km(p.latitude, p.longitude, np.array([lat]), np.array([lon]))[0]
+        great_circle_km(p.latitude, p.longitude, np.array([lat]), np.array([lon]))[0]
         for p, lat, lon in zip(places, incidents["latitude"], incidents["longitude"], strict=True)
     ]
     assert max(km) < 25

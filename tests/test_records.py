@@ -157,3 +157,18 @@ def test_typed_columns(records):
     assert str(incidents["killed"].dtype) == "Int64"
     assert pd.api.types.is_datetime64_any_dtype(incidents["event_date"])
     assert incidents.set_index("incident_id").loc["inc-001", "killed"] is pd.NA
+
+
+def test_a_long_quote_is_read_and_the_csv_limit_is_put_back():
+    """A 1 MB cell (beyond csv's default 128 KB) reads; the process-wide limit is left as it was."""
+    import csv
+
+    from dashboard.records.load import read_text_csv
+
+    before = csv.field_size_limit(50_000)  # whatever the rest of the process chose
+    try:
+        frame, failures = read_text_csv(b"id,quote\na," + b"x" * 1_000_000 + b"\n", "long.csv")
+        assert failures == [] and len(frame.loc[2, "quote"]) == 1_000_000
+        assert csv.field_size_limit() == 50_000
+    finally:
+        csv.field_size_limit(before)

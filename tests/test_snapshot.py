@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from dashboard.io.open import open_store
 from dashboard.store.snapshot import load_records, snapshot_dir
-from dashboard.store.sql import open_store, read_records, store_version
+from dashboard.store.sql import read_records, store_version
 
 
 def test_snapshot_equals_store_and_is_reused(settings, tmp_path):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from dashboard.config import Settings
+from dashboard.io.open import open_store
 from dashboard.query.totals import summarize
-from dashboard.store.sql import TABLES, batches, open_store, read_records
+from dashboard.store.sql import TABLES, batches, read_records, rows_for_insert
+from tests.builders import record_folder
 
 
 def _settings(url: str, tmp_path) -> Settings:
@@ -39,23 +42,118 @@ def test_totals_from_store_equal_totals_from_files(store_url, tmp_path, records)
     assert summarize(read_records(engine)) == summarize(records)
 
 
-def test_rejected_rows_are_written_to_quarantine(tmp_path):
-    from tests.builders import record_folder
-
-    data = record_folder(tmp_path / "copy", salvos_edit=lambda t: t.replace(",138,", ",lots,"))
-    settings = Settings.from_env(
+def _copy_settings(tmp_path, **edits) -> Settings:
+    """Settings whose record folder is a copy of data/ (and seeds/) with ``edits`` applied."""
+    data = record_folder(tmp_path / "copy", **edits)
+    return Settings.from_env(
         {
             "IMPACT_DB_URL": f"sqlite:///{tmp_path / 's.sqlite'}",
             "IMPACT_DATA_DIR": str(data),
             "IMPACT_QUARANTINE_DIR": str(tmp_path / "rejected"),
         }
     )
-    engine = open_store(settings)
+
+
+def test_first_fill_goes_through_the_importer(tmp_path):
+    """One batch row per file, as ``impact import`` writes it, and an import log beside each."""
+    engine = open_store(_settings(f"sqlite:///{tmp_path / 'f.sqlite'}", tmp_path))
+    log = batches(engine).sort_values("batch_id")
+    assert list(log["file"].map(lambda f: f.rsplit("/", 1)[-1])) == [
+        "sources.csv",
+        "incidents.csv",
+        "assets.csv",
+        "impacts.csv",
+        "salvos.csv",
+    ]
+    assert (log["format"] == "canonical").all() and (log["rejected"] == 0).all()
+    assert list(log["accepted"]) == [1, 5, 6, 6, 2]
+    assert len(list((tmp_path / "rejected").glob("*.log.json"))) == 5
+
+
+def test_rejected_rows_are_written_to_the_importers_quarantine(tmp_path):
+    engine = open_store(_copy_settings(tmp_path, salvos_edit=lambda t: t.replace(",138,", ",lots,")))
     assert len(read_records(engine).salvos) == 1
-    quarantined = pd.read_csv(tmp_path / "rejected" / "salvos.rejected.csv", dtype=str)
+    (path,) = (tmp_path / "rejected").glob("*-salvos.rejected.csv")
+    quarantined = pd.read_csv(path, dtype=str)
     assert quarantined.loc[0, "salvo_id"] == "sal-002"
-    assert quarantined.loc[0, "line"] == "3"
+    assert quarantined.loc[0, "source_line"] == "3"
     assert "launched: a whole number >= 0 (got 'lots')" in quarantined.loc[0, "reason"]
+    assert "line" not in quarantined.columns
+
+
+def test_first_fill_checks_quotes_against_the_source_document(tmp_path):
+    engine = open_store(
+        _copy_settings(tmp_path, incidents_edit=lambda t: t.replace("a missile struck the city", "a bomb hit the city"))
+    )
+    assert "inc-001" not in set(read_records(engine).incidents["incident_id"])
+    (path,) = (tmp_path / "rejected").glob("*-incidents.rejected.csv")
+    reason = pd.read_csv(path, dtype=str).loc[0, "reason"]
+    assert "quote: must appear word for word in the source document" in reason
+
+
+def test_a_folder_that_fails_mid_write_leaves_the_store_empty(tmp_path, monkeypatch):
+    """All files or none: the second file's insert fails, so the first file's rows are gone too."""
+    import dashboard.io.importer as importer
+
+    settings = _copy_settings(tmp_path)
+    real = importer._write_file
+    written = []
+
+    def fail_on_second(connection, plan, report, progress):
+        written.append(report.file)
+        if len(written) == 2:
+            raise sa.exc.OperationalError("INSERT", {}, Exception("disk full"))
+        return real(connection, plan, report, progress)
+
+    monkeypatch.setattr(importer, "_write_file", fail_on_second)
+    with pytest.raises(sa.exc.OperationalError):
+        open_store(settings)
+    engine = sa.create_engine(settings.db_url)
+    with engine.connect() as connection:
+        counts = {t: connection.execute(sa.select(sa.func.count()).select_from(TABLES[t])).scalar_one() for t in TABLES}
+    assert set(counts.values()) == {0} and batches(engine).empty
+    assert not list((tmp_path / "rejected").glob("*"))  # no log of a write that did not happen
+    monkeypatch.undo()
+    assert len(read_records(open_store(settings)).incidents) == 5  # the next open fills it
+
+
+def test_a_fill_planned_after_another_finished_writes_nothing(tmp_path, monkeypatch):
+    """Another process filled the store between our emptiness check and our plan."""
+    import dashboard.io.open as opening
+
+    settings = _copy_settings(tmp_path)
+    open_store(settings)
+    monkeypatch.setattr(opening, "is_empty", lambda engine: True)
+    engine = open_store(settings)
+    assert len(batches(engine)) == 5 and len(read_records(engine).incidents) == 5
+
+
+def test_a_fill_racing_another_gives_way(tmp_path, monkeypatch):
+    """Another process commits its fill between our plan and our insert: ours fails on the keys and yields."""
+    import dashboard.io.importer as importer
+
+    settings = _copy_settings(tmp_path)
+    real = importer._write_file
+    raced = []
+
+    def other_process_first(connection, plan, report, progress):
+        if not raced:
+            raced.append(True)
+            other = sa.create_engine(settings.db_url)
+            with other.begin() as other_connection:
+                for table, steps in plan_of_everyone.items():
+                    other_connection.execute(TABLES[table].insert(), rows_for_insert(steps, table))
+                other_connection.execute(importer.import_batches.insert().values(**other_batch))
+            other.dispose()
+        return real(connection, plan, report, progress)
+
+    plan_of_everyone = {t: read_records(open_store(_settings("sqlite://", tmp_path))).table(t) for t in TABLES}
+    other_batch = {"file": "other", "sha256": "0" * 64, "imported_at": pd.Timestamp.now(), "rows_read": 0}
+    other_batch |= {"accepted": 0, "rejected": 0}
+    monkeypatch.setattr(importer, "_write_file", other_process_first)
+    engine = open_store(settings)
+    assert list(batches(engine)["file"]) == ["other"]  # only the other process's fill
+    assert len(read_records(engine).incidents) == 5
 
 
 def test_the_project_carries_its_own_outlines(tmp_path):

@@ -13,6 +13,11 @@ The steps, for every format:
    rows, in the input's own columns plus ``source_line`` and ``reason``, to a
    quarantine CSV beside a JSON import log.
 
+A folder of record files is planned file by file (steps 1-6, each file seeing the
+records of the ones before it) and written in one transaction: all files or none,
+each with its own batch log row, quarantine file and log. This is the only way into
+the store: the first fill from ``data/`` (``dashboard.io.open``) is such a folder import.
+
 Re-importing the same file therefore changes nothing, and a newer version of a
 source updates the records whose content changed.
 """
@@ -21,159 +26,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.io.formats.base import Translation
-from dashboard.records.load import read_text_csv, validate_frame, validate_texts
+from dashboard.io.formats.registry import DEFAULT_FORMAT, input_format
+from dashboard.io.locate import fill_locations, unlocated
+from dashboard.io.report import ImportReport
+from dashboard.records.load import Records, read_text_csv, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
-from dashboard.store.sql import TABLES, import_batches, metadata, read_table_text, rows_for_insert
+from dashboard.store.sql import TABLES, import_batches, is_empty, metadata, read_table_text, rows_for_insert
 
-FORMATS = ("canonical", "acled", "mapped")
 Progress = Callable[[float, str], None]
 
 
-@dataclass
-class ImportReport:
-    """What an import did, in the counts and rows a user checks before and after."""
-
-    file: str
-    format: str
-    sha256: str
-    rows_read: int = 0
-    accepted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    rejections: list[dict] = field(default_factory=list)
-    identity: str = ""
-    quarantine_file: str = ""
-    log_file: str = ""
-    batch_id: int | None = None
-    dry_run: bool = False
-    not_in_file: int = 0  # stored records of this file's dataset whose source id the file no longer has
-    deleted: int = 0  # of those, removed (only with sync)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def summary(self) -> str:
-        lines = [
-            f"{self.file} ({self.format}){' — dry run, nothing written' if self.dry_run else ''}",
-            f"  rows read   {self.rows_read:>8,}",
-            f"  accepted    {self.accepted:>8,}  (new records)",
-            f"  updated     {self.updated:>8,}",
-            f"  unchanged   {self.unchanged:>8,}",
-            f"  duplicates  {self.duplicates:>8,}  (rows repeated within the file)",
-            f"  rejected    {self.rejected:>8,}",
-        ]
-        if self.not_in_file:
-            action = f"{self.deleted:,} deleted (--sync)" if self.deleted else "kept; --sync removes them"
-            lines.append(f"  not in file {self.not_in_file:>8,}  (stored records of this dataset: {action})")
-        if self.identity:
-            lines.append(f"  {self.identity}")
-        for rejection in self.rejections[:20]:
-            where = f"line {rejection['line']}: {rejection['column'] or 'row'}"
-            lines.append(f"  {where} = {rejection['value']!r}: {rejection['rule']}")
-        if len(self.rejections) > 20:
-            lines.append(f"  … {len(self.rejections) - 20:,} more in {self.quarantine_file or 'the report'}")
-        if self.quarantine_file:
-            lines.append(f"  rejected rows: {self.quarantine_file}")
-        return "\n".join(lines)
-
-
 def translate(path: Path, raw: pd.DataFrame, fmt: str, mapping_path: Path | None) -> Translation:
-    """Canonical rows from a file read as text, by format."""
-    if fmt == "canonical":
-        from dashboard.io.formats.canonical import translate_canonical
-
-        return translate_canonical(raw, path.name)
-    if fmt == "acled":
-        from dashboard.io.formats.acled import translate_acled
-
-        return translate_acled(raw, path.name)
-    if fmt == "mapped":
-        from dashboard.io.formats.mapped import load_mapping, translate_mapped
-
-        if mapping_path is None:
-            raise ValueError("--format mapped needs --mapping MAPPING.toml")
-        return translate_mapped(raw, path.name, load_mapping(mapping_path))
-    raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-
-
-def fill_locations(incidents: pd.DataFrame, boundary_file: str, file: str) -> tuple[pd.DataFrame, list[dict]]:
-    """Coordinates from the gazetteer for a place name, an oblast by point-in-polygon for coordinates.
-
-    An ambiguous or unknown name is reported, never guessed.
-    """
-    failures: list[dict] = []
-    if incidents.empty:
-        return incidents, failures
-    incidents = incidents.copy()
-    no_point = (incidents["latitude"] == "") | (incidents["longitude"] == "")
-    if no_point.any():
-        from geo.gazetteer import geocode
-        from geo.oblasts import UnknownOblastError
-
-        for line, row in incidents[no_point & (incidents["place"] != "")].iterrows():
-            try:
-                result = geocode(row["place"], row["oblast"] or None)
-            except UnknownOblastError:
-                continue  # the unreadable oblast is reported by validation; no lookup without it
-            if result.status == "found":
-                incidents.loc[line, ["latitude", "longitude"]] = [
-                    f"{result.place.latitude:.5f}",
-                    f"{result.place.longitude:.5f}",
-                ]
-                incidents.loc[line, "geo_precision"] = "2"
-                if not row["oblast"]:
-                    from geo.oblasts import resolve_oblast
-
-                    incidents.loc[line, "oblast"] = resolve_oblast(result.place.oblast_iso).name
-            else:
-                failures.append(
-                    {
-                        "file": file,
-                        "line": line,
-                        "column": "place",
-                        "value": row["place"],
-                        "rule": f"place name {result.status}, not guessed: {result.message}",
-                    }
-                )
-    no_oblast = (incidents["oblast"] == "") & (incidents["latitude"] != "") & (incidents["longitude"] != "")
-    if no_oblast.any() and boundary_file:
-        from geo.boundaries import load_boundaries
-        from geo.gazetteer import assign_oblasts
-        from geo.oblasts import resolve_oblast
-
-        boundaries = load_boundaries(boundary_file)
-        if boundaries.available:
-            points = incidents.loc[no_oblast, ["latitude", "longitude"]].apply(pd.to_numeric, errors="coerce")
-            isos = assign_oblasts(points, boundaries)
-            found = isos.notna()
-            incidents.loc[isos[found].index, "oblast"] = [resolve_oblast(iso).name for iso in isos[found]]
-    named = incidents["oblast"] != ""
-    if named.any():
-        from geo.oblasts import UnknownOblastError, resolve_oblast
-
-        def iso_of(name: str) -> str:
-            try:
-                return resolve_oblast(name).iso
-            except UnknownOblastError:
-                return ""
-
-        lookup = {name: iso_of(name) for name in incidents.loc[named, "oblast"].unique()}
-        fill = named & (incidents["oblast_iso"] == "")
-        incidents.loc[fill, "oblast_iso"] = incidents.loc[fill, "oblast"].map(lookup)
-    return incidents, failures
+    """Canonical rows from a file read as text, by the registered format ``fmt``."""
+    return input_format(fmt).translate(raw, path.name, mapping_path)
 
 
 def _stored_ids(engine: Engine) -> dict[str, set[str]]:
@@ -192,22 +68,63 @@ def _row_hashes(frame: pd.DataFrame, table: str) -> pd.Series:
     return pd.util.hash_pandas_object(frame[columns].astype(str), index=False).set_axis(frame[SCHEMAS[table].key])
 
 
+@dataclass
+class PlannedFile:
+    """One file read, translated, validated and compared with the store, not yet written."""
+
+    report: ImportReport
+    plan: dict
+    raw: pd.DataFrame
+    rejected_lines: list[int]
+    records: Records
+
+
 def import_file(
     path: Path,
     engine: Engine,
     settings: Settings,
-    fmt: str = "canonical",
+    fmt: str = DEFAULT_FORMAT,
     mapping_path: Path | None = None,
     *,
     dry_run: bool = False,
     sync: bool = False,
     progress: Progress | None = None,
+    root: Path = PROJECT_ROOT,
 ) -> ImportReport:
     """Import one CSV file (see the module docstring). Nothing is written when ``dry_run``.
 
     With ``sync``, stored records of the file's dataset whose own id no longer appears
     anywhere in the file are deleted (ACLED deletes events between versions); without
-    it they are only counted in ``not_in_file``.
+    it they are only counted in ``not_in_file``. Source document paths resolve against ``root``.
+    """
+    progress = progress or (lambda fraction, message: None)
+    planned = plan_file(
+        path, engine, settings, fmt, mapping_path, dry_run=dry_run, sync=sync, progress=progress, root=root
+    )
+    if not dry_run:
+        progress(0.7, "writing")
+        _write(engine, [planned], progress, settings.quarantine_dir, only_into_empty=False)
+    progress(1.0, "done")
+    return planned.report
+
+
+def plan_file(
+    path: Path,
+    engine: Engine,
+    settings: Settings,
+    fmt: str = DEFAULT_FORMAT,
+    mapping_path: Path | None = None,
+    *,
+    dry_run: bool = False,
+    sync: bool = False,
+    progress: Progress | None = None,
+    root: Path = PROJECT_ROOT,
+    earlier: Sequence[PlannedFile] = (),
+) -> PlannedFile:
+    """Everything :func:`import_file` does short of writing.
+
+    ``earlier`` are files planned before this one in the same transaction: references
+    may point at their records and quotes are checked against their sources' documents.
     """
     progress = progress or (lambda fraction, message: None)
     data = path.read_bytes()
@@ -226,9 +143,7 @@ def import_file(
     texts = {name: frame.fillna("").astype(str) for name, frame in translation.tables.items()}
     if "incidents" in texts:
         texts["incidents"], located = fill_locations(texts["incidents"], settings.boundary_file, path.name)
-        failures += located + _unlocated(
-            texts["incidents"], raw, translation.origins, settings.boundary_file, path.name
-        )
+        failures += located + unlocated(texts["incidents"], raw, translation.origins, settings.boundary_file, path.name)
     if translation.source is not None:
         texts["sources"] = pd.DataFrame([translation.source], index=pd.Index([0], name="line"), dtype="str")
     failed_lines = {f["line"] for f in failures if f["line"] not in (None, 1)}
@@ -245,7 +160,12 @@ def import_file(
     texts = {name: frame[~frame.index.isin(failed_lines)] for name, frame in texts.items()}
     progress(0.35, "validating")
     metadata.create_all(engine)
-    checked = validate_texts(texts, PROJECT_ROOT, known_ids=_stored_ids(engine))
+    known_ids = _stored_ids(engine)
+    for before in earlier:
+        for table, schema in SCHEMAS.items():
+            known_ids.setdefault(table, set()).update(before.records.table(table)[schema.key])
+    known_sources = pd.concat([before.records.sources for before in earlier]) if earlier else None
+    checked = validate_texts(texts, root, known_ids=known_ids, known_sources=known_sources)
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
     input_lines = set(raw.index)
     rejected_lines = sorted({int(f["line"]) for f in failures if pd.notna(f["line"]) and int(f["line"]) in input_lines})
@@ -266,12 +186,7 @@ def import_file(
     if sync and gone:
         plan["deleted"] = gone
         report.deleted = len(gone)
-    if not dry_run:
-        progress(0.7, "writing")
-        report.batch_id = _write(engine, plan, report, progress)
-        _write_logs(report, raw, rejected_lines, settings.quarantine_dir)
-    progress(1.0, "done")
-    return report
+    return PlannedFile(report, plan, raw, rejected_lines, checked.records)
 
 
 _IGNORED = "column is not in the schema (ignored)"
@@ -295,27 +210,6 @@ def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame) ->
         stored = pd.read_sql(query, connection)
     present = set(raw[column].fillna("").str.strip())
     return sorted(stored.loc[~stored["source_record_id"].fillna("").isin(present), "incident_id"])
-
-
-def _unlocated(incidents: pd.DataFrame, raw: pd.DataFrame, origins: dict, boundary_file: str, file: str) -> list[dict]:
-    """Rows that still have no oblast after geocoding: one clear failure each, naming the input value."""
-    missing = incidents[incidents["oblast"] == ""]
-    column = origins.get("oblast", "oblast")
-    how = (
-        "and the coordinates fall in none of them"
-        if boundary_file
-        else "(set IMPACT_BOUNDARY_FILE to place coordinates)"
-    )
-    return [
-        {
-            "file": file,
-            "line": line,
-            "column": column,
-            "value": raw.at[line, column] if column in raw.columns else "",
-            "rule": f"must name one of Ukraine's 27 units, {how}",
-        }
-        for line in missing.index
-    ]
 
 
 def _named(failure: dict, origins: dict[str, str]) -> dict:
@@ -356,38 +250,54 @@ def _as_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     return typed_to_text(frame, table)
 
 
-def _write(engine: Engine, plan: dict, report: ImportReport, progress: Progress) -> int:
-    """One transaction: replaced rows deleted and inserted again, new rows inserted, one batch row."""
+def _write(
+    engine: Engine, planned: list[PlannedFile], progress: Progress, quarantine_dir: Path, *, only_into_empty: bool
+) -> bool:
+    """All files in one transaction (all or none), then each file's quarantine file and log.
+
+    With ``only_into_empty``, nothing is written (False) when the store holds records by now.
+    """
     with engine.begin() as connection:
-        for chunk in _chunks(plan.pop("deleted", []), 5000):
-            connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
-            connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
-        for table, steps in plan.items():
-            key_column = TABLES[table].c[SCHEMAS[table].key]
-            updated = steps["updated"]
-            for start in range(0, len(updated), 5000):
-                ids = list(updated[SCHEMAS[table].key].iloc[start : start + 5000])
-                connection.execute(TABLES[table].delete().where(key_column.in_(ids)))
-            for frame in (updated, steps["new"]):
-                rows = rows_for_insert(frame, table)
-                for start in range(0, len(rows), 20_000):
-                    connection.execute(TABLES[table].insert(), rows[start : start + 20_000])
-                    progress(0.7 + 0.25 * min(1.0, (start + 20_000) / max(len(rows), 1)), f"writing {table}")
-        result = connection.execute(
-            import_batches.insert().values(
-                file=report.file,
-                sha256=report.sha256,
-                imported_at=datetime.now(UTC).replace(tzinfo=None),
-                rows_read=report.rows_read,
-                accepted=report.accepted,
-                rejected=report.rejected,
-                updated=report.updated,
-                unchanged=report.unchanged,
-                duplicates=report.duplicates,
-                format=report.format,
-            )
+        if only_into_empty and not is_empty(connection):
+            return False
+        for file in planned:
+            file.report.batch_id = _write_file(connection, file.plan, file.report, progress)
+    for file in planned:
+        _write_logs(file.report, file.raw, file.rejected_lines, quarantine_dir)
+    return True
+
+
+def _write_file(connection: Connection, plan: dict, report: ImportReport, progress: Progress) -> int:
+    """One file's changes: replaced rows deleted and inserted again, new rows inserted, one batch row."""
+    for chunk in _chunks(plan.pop("deleted", []), 5000):
+        connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
+        connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
+    for table, steps in plan.items():
+        key_column = TABLES[table].c[SCHEMAS[table].key]
+        updated = steps["updated"]
+        for start in range(0, len(updated), 5000):
+            ids = list(updated[SCHEMAS[table].key].iloc[start : start + 5000])
+            connection.execute(TABLES[table].delete().where(key_column.in_(ids)))
+        for frame in (updated, steps["new"]):
+            rows = rows_for_insert(frame, table)
+            for start in range(0, len(rows), 20_000):
+                connection.execute(TABLES[table].insert(), rows[start : start + 20_000])
+                progress(0.7 + 0.25 * min(1.0, (start + 20_000) / max(len(rows), 1)), f"writing {table}")
+    result = connection.execute(
+        import_batches.insert().values(
+            file=report.file,
+            sha256=report.sha256,
+            imported_at=datetime.now(UTC).replace(tzinfo=None),
+            rows_read=report.rows_read,
+            accepted=report.accepted,
+            rejected=report.rejected,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            duplicates=report.duplicates,
+            format=report.format,
         )
-        return int(result.inserted_primary_key[0])
+    )
+    return int(result.inserted_primary_key[0])
 
 
 def _write_logs(report: ImportReport, raw: pd.DataFrame, rejected_lines: list[int], folder: Path) -> None:
@@ -411,13 +321,45 @@ def _write_logs(report: ImportReport, raw: pd.DataFrame, rejected_lines: list[in
     log.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
 
 
+def record_files(folder: Path) -> list[Path]:
+    """The record files a canonical folder holds, in reference order (sources first)."""
+    return [folder / schema.file for schema in SCHEMAS.values() if (folder / schema.file).is_file()]
+
+
 def import_path(
-    path: Path, engine: Engine, settings: Settings, fmt: str = "canonical", **options
+    path: Path,
+    engine: Engine,
+    settings: Settings,
+    fmt: str = DEFAULT_FORMAT,
+    mapping_path: Path | None = None,
+    *,
+    dry_run: bool = False,
+    sync: bool = False,
+    progress: Progress | None = None,
+    root: Path = PROJECT_ROOT,
+    only_into_empty: bool = False,
 ) -> list[ImportReport]:
-    """Import a file, or every record file of a canonical folder in reference order."""
-    if path.is_dir():
-        files = [path / schema.file for schema in SCHEMAS.values() if (path / schema.file).is_file()]
-        if not files:
-            raise FileNotFoundError(f"{path} holds none of {', '.join(s.file for s in SCHEMAS.values())}")
-        return [import_file(file, engine, settings, "canonical", **options) for file in files]
-    return [import_file(path, engine, settings, fmt, **options)]
+    """Import a file, or every record file of a canonical folder in one transaction.
+
+    A folder's files are planned in reference order, each seeing the records of the
+    files before it, then written together: all of them or, if one fails, none.
+    Each file still gets its own report, batch log row, quarantine file and log.
+    With ``only_into_empty`` (the first fill) nothing is written if the store holds
+    records by the time the transaction starts: another process filled it.
+    """
+    if not path.is_dir():
+        options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root}
+        return [import_file(path, engine, settings, fmt, mapping_path, **options)]
+    files = record_files(path)
+    if not files:
+        raise FileNotFoundError(f"{path} holds none of {', '.join(s.file for s in SCHEMAS.values())}")
+    progress = progress or (lambda fraction, message: None)
+    planned: list[PlannedFile] = []
+    for file in files:
+        options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root, "earlier": planned}
+        planned.append(plan_file(file, engine, settings, "canonical", **options))  # a folder holds record files
+    if not dry_run:
+        progress(0.7, "writing")
+        _write(engine, planned, progress, settings.quarantine_dir, only_into_empty=only_into_empty)
+    progress(1.0, "done")
+    return [file.report for file in planned]

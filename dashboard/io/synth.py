@@ -33,6 +33,7 @@ import pyarrow.csv as pa_csv
 
 from dashboard.io.synth_places import resolving_back, spelling_table, written_names
 from dashboard.records.schemas import ASSET_TYPES, SCHEMAS, STATES_AFTER, WEAPONS
+from geo.distance import great_circle_km
 from geo.gazetteer import BIG_CITY_POPULATION, GEONAMES_ATTRIBUTION, _gazetteer, all_places
 from geo.oblasts import OBLASTS
 
@@ -130,8 +131,7 @@ def _places() -> dict[str, np.ndarray]:
     places, big = all_places(), np.array([entry.big_city for entry in _gazetteer().entries])
     pop, lat, lon = (np.array([getattr(p, a) for p in places], float) for a in ("population", "latitude", "longitude"))
     check = np.flatnonzero((pop >= _SECTION_MIN_POPULATION) & ~big)
-    la1, la2, dlon = np.radians(lat[check, None]), np.radians(lat[None, :]), np.radians(lon[None, :] - lon[check, None])
-    km = 12_742.0 * np.arcsin(np.sqrt(np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dlon / 2) ** 2))
+    km = great_circle_km(lat[check, None], lon[check, None], lat[None, :], lon[None, :])
     radius = np.where(big, _SECTION_KM + _SECTION_KM_PER_SQRT_MILLION * np.sqrt(pop / 1e6), _SECTION_KM)
     district = (pop >= BIG_CITY_POPULATION) & ~big  # the gazetteer's own rule
     district[check] |= ((km <= radius[None, :]) & (pop[None, :] > pop[check, None])).any(axis=1)

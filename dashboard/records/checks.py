@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from dashboard.records.failures import failure
 from dashboard.records.schemas import SCHEMAS
-from geo.oblasts import UnknownOblastError, resolve_oblast
+from geo.oblasts import oblast_or_none
 
 
 def _rows(file: str, lines, column: str, values, rule: str) -> list[dict]:
-    return [
-        {"file": file, "line": int(line), "column": column, "value": str(value), "rule": rule}
-        for line, value in zip(lines, values, strict=True)
-    ]
+    return [failure(file, int(line), column, value, rule) for line, value in zip(lines, values, strict=True)]
 
 
 def squash(text: str) -> str:
@@ -37,17 +35,17 @@ def source_documents(sources: pd.DataFrame, root: Path) -> dict[str, str]:
     return documents
 
 
-def _oblast_iso_of(name: str) -> str:
-    try:
-        return resolve_oblast(name).iso
-    except UnknownOblastError:
-        return ""
-
-
 def cross_file_failures(
-    accepted: dict[str, pd.DataFrame], table: str, root: Path, known_ids: dict[str, set[str]]
+    accepted: dict[str, pd.DataFrame],
+    table: str,
+    root: Path,
+    known_ids: dict[str, set[str]],
+    known_sources: pd.DataFrame | None = None,
 ) -> list[dict]:
-    """Failures of ``accepted[table]`` rows against each other and against earlier tables."""
+    """Failures of ``accepted[table]`` rows against each other and against earlier tables.
+
+    Quotes are checked against the documents of accepted sources and of ``known_sources``.
+    """
     schema = SCHEMAS[table]
     frame = accepted[table]
     file = schema.file
@@ -64,7 +62,10 @@ def cross_file_failures(
             file, bad.index, name, bad[name], f"must name an accepted record in {SCHEMAS[target_table].file}"
         )
     if "quote" in frame.columns and "sources" in accepted:
-        documents = source_documents(accepted["sources"], root)
+        sources = accepted["sources"]
+        if known_sources is not None:
+            sources = pd.concat([known_sources[["source_id", "path"]], sources[["source_id", "path"]]])
+        documents = source_documents(sources, root)
         checked = frame[frame["source_id"].isin(documents)]
         if not checked.empty:
             missing = [
@@ -76,7 +77,8 @@ def cross_file_failures(
                 file, bad.index, "quote", bad["quote"], "must appear word for word in the source document"
             )
     if "oblast_iso" in frame.columns and not frame.empty:
-        named = frame["oblast"].map({name: _oblast_iso_of(name) for name in frame["oblast"].unique()})
+        units = {name: oblast_or_none(name) for name in frame["oblast"].unique()}
+        named = frame["oblast"].map({name: unit.iso if unit else "" for name, unit in units.items()})
         unknown = frame[named == ""]
         failures += _rows(file, unknown.index, "oblast", unknown["oblast"], "must name one of Ukraine's 27 units")
         clash = frame[(named != "") & (frame["oblast_iso"] != "") & (named != frame["oblast_iso"])]

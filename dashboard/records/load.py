@@ -24,14 +24,12 @@ import pandas as pd
 import pandera.pandas as pa
 
 from dashboard.records.checks import cross_file_failures
+from dashboard.records.failures import FAILURE_COLUMNS, failure
 from dashboard.records.schemas import SCHEMAS, RecordSchema
 from geo.place_ids import record_place_keys
 
-FAILURE_COLUMNS = ["file", "line", "column", "value", "rule"]
 # Long free-text fields (a quote, a description) are legitimate; 10 MB per cell is not.
 MAX_FIELD_CHARS = 10 * 1024 * 1024
-csv.field_size_limit(MAX_FIELD_CHARS)
-TABLES = tuple(SCHEMAS)
 
 
 @dataclass
@@ -86,56 +84,57 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
             except UnicodeDecodeError as exc:
                 bad_lines[number] = line[exc.start : exc.start + 8]
         text = data.decode("utf-8-sig", errors="replace")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows, lines = [], []
-    header: list[str] = []
-    start_line = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # e.g. a field beyond the size limit: report the row, read on
-            failures.append(_failure(file, start_line, "", "", f"row could not be read as CSV: {exc}"))
-            start_line = reader.line_num + 1
-            continue
-        if not header:
-            header = [cell.strip() for cell in cells]
-            start_line = reader.line_num + 1
-            continue
-        if not any(cell.strip() for cell in cells):
-            start_line = reader.line_num + 1
-            continue
-        if len(cells) > len(header):
-            extra = ",".join(cells[len(header) :])
-            failures.append(
-                _failure(
-                    file,
-                    start_line,
-                    "",
-                    extra,
-                    f"row has {len(cells)} cells, header has {len(header)}",
+    # csv's field limit is process-wide: raised for this read only, then put back.
+    previous_limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        rows, lines = [], []
+        header: list[str] = []
+        start_line = 1
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # e.g. a field beyond the size limit: report the row, read on
+                failures.append(failure(file, start_line, "", "", f"row could not be read as CSV: {exc}"))
+                start_line = reader.line_num + 1
+                continue
+            if not header:
+                header = [cell.strip() for cell in cells]
+                start_line = reader.line_num + 1
+                continue
+            if not any(cell.strip() for cell in cells):
+                start_line = reader.line_num + 1
+                continue
+            if len(cells) > len(header):
+                extra = ",".join(cells[len(header) :])
+                failures.append(
+                    failure(
+                        file,
+                        start_line,
+                        "",
+                        extra,
+                        f"row has {len(cells)} cells, header has {len(header)}",
+                    )
                 )
-            )
-        touched = [n for n in range(start_line, reader.line_num + 1) if n in bad_lines]
-        if touched:
-            failures.append(_failure(file, start_line, "", repr(bad_lines[touched[0]]), "text must be UTF-8"))
-        padded = (cells + [""] * len(header))[: len(header)]
-        rows.append(padded)
-        lines.append(start_line)
-        start_line = reader.line_num + 1
+            touched = [n for n in range(start_line, reader.line_num + 1) if n in bad_lines]
+            if touched:
+                failures.append(failure(file, start_line, "", repr(bad_lines[touched[0]]), "text must be UTF-8"))
+            padded = (cells + [""] * len(header))[: len(header)]
+            rows.append(padded)
+            lines.append(start_line)
+            start_line = reader.line_num + 1
+    finally:
+        csv.field_size_limit(previous_limit)
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype="str")
     return frame, failures
 
 
-def _failure(file: str, line: int | None, column: str, value: object, rule: str) -> dict:
-    return {
-        "file": file,
-        "line": line,
-        "column": column,
-        "value": "" if value is None else str(value),
-        "rule": rule,
-    }
+def read_header(data: bytes) -> list[str]:
+    """The header cells of CSV bytes (the first record), stripped; empty for an empty file."""
+    first = data[:65536].decode("utf-8-sig", errors="replace")
+    return [cell.strip() for cell in next(csv.reader(io.StringIO(first, newline="")), [])]
 
 
 def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -> list[dict]:
@@ -146,10 +145,10 @@ def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -
             frame[name] = ""
     missing = [name for name in schema.columns if name not in frame.columns]
     for name in missing:
-        failures.append(_failure(file, 1, name, "", "required column is missing from the header"))
+        failures.append(failure(file, 1, name, "", "required column is missing from the header"))
     for name in frame.columns:
         if name not in schema.columns:
-            failures.append(_failure(file, 1, name, name, "column is not in the schema (ignored)"))
+            failures.append(failure(file, 1, name, name, "column is not in the schema (ignored)"))
     if missing:
         return failures
     try:
@@ -157,7 +156,7 @@ def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -
     except pa.errors.SchemaErrors as errors:
         for case in errors.failure_cases.itertuples():
             rule = "must be unique" if case.check == "field_uniqueness" else str(case.check)
-            failures.append(_failure(file, case.index, case.column, case.failure_case, rule))
+            failures.append(failure(file, case.index, case.column, case.failure_case, rule))
     return failures
 
 
@@ -196,10 +195,13 @@ def validate_texts(
     root: Path,
     failures: list[dict] | None = None,
     known_ids: dict[str, set[str]] | None = None,
+    known_sources: pd.DataFrame | None = None,
 ) -> LoadReport:
     """Validate text frames table by table, references pointing only at accepted rows.
 
     ``known_ids`` adds ids that references may also point at (records already in the store).
+    ``known_sources`` adds sources rows (``source_id``, ``path``) whose documents quotes are
+    checked against, for sources accepted earlier in the same import.
     """
     failures = list(failures or [])
     accepted: dict[str, pd.DataFrame] = {}
@@ -216,7 +218,7 @@ def validate_texts(
             bad_lines = _lines_of(file_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]
             # Cross-file checks run on rows that already passed their own file's checks.
-            cross_failures = cross_file_failures(accepted, table, root, known_ids or {})
+            cross_failures = cross_file_failures(accepted, table, root, known_ids or {}, known_sources)
             file_failures += cross_failures
             bad_lines |= _lines_of(cross_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]

@@ -1,32 +1,21 @@
 """The store: an SQL database behind SQLAlchemy, SQLite by default.
 
-Tables follow the record schemas column for column. The first time anything
-opens an empty store it is filled from the record files in one transaction,
-with a batch log row per file (name, content hash, time, counts). SQL stays
-portable (Core expressions only) so that ``IMPACT_DB_URL`` can name another
-database.
-
-Examples
---------
->>> from dashboard.config import Settings
->>> engine = open_store(Settings.from_env({"IMPACT_DB_URL": "sqlite://"}))
->>> len(read_records(engine).incidents)
-5
+Tables follow the record schemas column for column, plus a batch log with a row
+per imported file (name, content hash, time, counts). Every write goes through the
+importer (``dashboard.io.importer``); ``dashboard.io.open.open_store`` fills an
+empty store from the record folder. SQL stays portable (Core expressions only) so
+that ``IMPACT_DB_URL`` can name another database.
 """
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine
 
-from dashboard.config import Settings
-from dashboard.records.load import LoadReport, Records, load_records, with_lookup_columns
+from dashboard.records.load import Records, with_lookup_columns
 from dashboard.records.schemas import SCHEMAS
 
 _SQL_TYPES = {
@@ -84,25 +73,25 @@ def create_engine(url: str) -> Engine:
     return sa.create_engine(url)
 
 
-def is_empty(engine: Engine) -> bool:
-    inspector = sa.inspect(engine)
+def is_empty(bind: Engine | Connection) -> bool:
+    """Whether no record table holds a row (batch log rows do not count)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return is_empty(connection)
+    inspector = sa.inspect(bind)
     if not inspector.has_table("incidents"):
         return True
-    with engine.connect() as connection:
-        return all(
-            connection.execute(sa.select(sa.func.count()).select_from(TABLES[t])).scalar_one() == 0
-            for t in TABLES
-            if inspector.has_table(t)
-        )
+    return all(
+        bind.execute(sa.select(sa.func.count()).select_from(TABLES[t])).scalar_one() == 0
+        for t in TABLES
+        if inspector.has_table(t)
+    )
 
 
-def open_store(settings: Settings) -> Engine:
-    """Open the store, filling it from ``settings.data_dir`` if it is empty."""
-    engine = create_engine(settings.db_url)
+def create_tables(engine: Engine) -> None:
+    """Create missing tables, and bring a store made by an earlier version up to date."""
     _add_missing_columns(engine)
-    if is_empty(engine):
-        seed_store(engine, settings)
-    return engine
+    metadata.create_all(engine)
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -117,63 +106,6 @@ def _add_missing_columns(engine: Engine) -> None:
                 kind = column.type.compile(dialect=engine.dialect)
                 with engine.begin() as connection:
                     connection.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-
-
-def seed_store(engine: Engine, settings: Settings) -> LoadReport:
-    """Fill an empty store from the record files in one transaction.
-
-    Rejected rows are written to ``settings.quarantine_dir`` as ``<file>.rejected.csv``.
-    """
-    report = load_records(settings.data_dir)
-    metadata.create_all(engine)
-    try:
-        with engine.begin() as connection:
-            for table in SCHEMAS:
-                rows = rows_for_insert(report.records.table(table), table)
-                if rows:
-                    connection.execute(TABLES[table].insert(), rows)
-            batch_rows = _batch_rows(settings.data_dir, report)
-            if batch_rows:
-                connection.execute(import_batches.insert(), batch_rows)
-    except IntegrityError:
-        # Another process filled the store between our check and our insert.
-        if is_empty(engine):
-            raise
-    write_quarantine(report, settings.quarantine_dir)
-    return report
-
-
-def write_quarantine(report: LoadReport, folder: Path) -> list[Path]:
-    """Write each file's rejected rows, in its own columns plus ``reason``."""
-    written = []
-    for table, rows in report.rejected.items():
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / SCHEMAS[table].file.replace(".csv", ".rejected.csv")
-        rows.reset_index().to_csv(path, index=False)
-        written.append(path)
-    return written
-
-
-def _batch_rows(data_dir: Path, report: LoadReport) -> list[dict]:
-    now = datetime.now(UTC).replace(tzinfo=None)
-    batches = []
-    for table, schema in SCHEMAS.items():
-        path = data_dir / schema.file
-        if not path.is_file():
-            continue
-        accepted = len(report.records.table(table))
-        rejected = len(report.rejected.get(table, ()))
-        batches.append(
-            {
-                "file": str(path),
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                "imported_at": now,
-                "rows_read": accepted + rejected,
-                "accepted": accepted,
-                "rejected": rejected,
-            }
-        )
-    return batches
 
 
 def rows_for_insert(frame: pd.DataFrame, table: str) -> list[dict]:

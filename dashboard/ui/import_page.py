@@ -14,7 +14,9 @@ import streamlit as st
 
 from dashboard.config import PROJECT_ROOT
 from dashboard.io.formats.mapped import MappingError
+from dashboard.io.formats.registry import DEFAULT_FORMAT, detect_format, input_formats
 from dashboard.io.importer import import_file
+from dashboard.records.load import read_header
 from dashboard.ui import shared
 
 # Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory
@@ -22,11 +24,7 @@ from dashboard.ui import shared
 MAX_UPLOAD_MB = 100
 ACCEPTED_TYPES = ["csv"]
 MAPPINGS = sorted((PROJECT_ROOT / "examples" / "mappings").glob("*.toml"))
-FORMAT_LABELS = {
-    "canonical": "This project's record files (or an export of this dashboard)",
-    "acled": "ACLED export",
-    "mapped": "Any CSV, through a mapping file",
-}
+FORMATS = input_formats()
 
 settings = shared.settings()
 st.title("Import data")
@@ -36,9 +34,18 @@ st.caption(
 )
 
 uploaded = st.file_uploader("CSV file", type=ACCEPTED_TYPES, accept_multiple_files=False)
-fmt = st.radio("Format", list(FORMAT_LABELS), format_func=FORMAT_LABELS.get, horizontal=True)
+# The format the uploaded file's header looks like is preselected; the user can still change it.
+detected = detect_format(read_header(uploaded.getvalue())) if uploaded is not None else None
+fmt = st.radio(
+    "Format",
+    list(FORMATS),
+    index=list(FORMATS).index(detected or DEFAULT_FORMAT),
+    format_func=lambda name: FORMATS[name].title,
+    help="; ".join(f"{f.title}: {f.help}" for f in FORMATS.values()),
+    horizontal=True,
+)
 mapping_path = None
-if fmt == "mapped":
+if FORMATS[fmt].needs_mapping:
     choice = st.selectbox("Mapping", [p.name for p in MAPPINGS] + ["Upload a mapping file…"])
     if choice == "Upload a mapping file…":
         mapping_upload = st.file_uploader("Mapping file (TOML)", type=["toml"], key="mapping_upload")
@@ -54,7 +61,7 @@ if uploaded is None:
 if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
     st.error(f"{uploaded.name} is {uploaded.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
     st.stop()
-if fmt == "mapped" and mapping_path is None:
+if FORMATS[fmt].needs_mapping and mapping_path is None:
     st.info("Choose or upload a mapping file.")
     st.stop()
 

@@ -11,11 +11,12 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from dashboard.config import Settings
+from dashboard.io.open import open_store
 from dashboard.map.static_assets import ensure_vendor_assets
 from dashboard.query.totals import Filters, summarize
 from dashboard.records.load import Records
 from dashboard.store.snapshot import load_records
-from dashboard.store.sql import open_store, store_version
+from dashboard.store.sql import store_version
 from geo.boundaries import Boundaries, load_boundaries
 
 

@@ -1,1 +1,1 @@
-"""Input formats: each turns one CSV file into canonical record rows, line by line."""
+"""Input formats: each module turns one kind of CSV into canonical record rows and registers itself."""

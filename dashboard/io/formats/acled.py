@@ -38,10 +38,12 @@ import re
 
 import pandas as pd
 
-from dashboard.io.formats.base import Translation, failure
+from dashboard.io.formats.base import Translation, parse_dates
+from dashboard.io.formats.registry import InputFormat, register
+from dashboard.records.failures import failure
 from dashboard.records.schemas import IncidentSchema, SourceSchema
 from geo.gazetteer import GEONAMES_ATTRIBUTION, geocode
-from geo.oblasts import OBLASTS_BY_ISO, UnknownOblastError, resolve_oblast
+from geo.oblasts import OBLASTS_BY_ISO, oblast_or_none
 
 FATALITIES_CAVEAT = "ACLED fatalities are all reported deaths; they do not separate civilians."
 PUBLISHER = "Armed Conflict Location & Event Data Project (ACLED)"
@@ -190,7 +192,7 @@ def translate_acled(raw: pd.DataFrame, file: str, *, source_id: str = "acled") -
     bad = bad | repeated
 
     # Date.
-    event_date = _parse_dates(text["event_date"])
+    event_date = parse_dates(text["event_date"], DATE_FORMATS)
     fail(
         event_date.eq(""),
         "event_date",
@@ -293,17 +295,6 @@ def translate_acled(raw: pd.DataFrame, file: str, *, source_id: str = "acled") -
     return _translation(file, source_id, frame, failures, geocoded=bool(geocoded.any()))
 
 
-def _parse_dates(values: pd.Series) -> pd.Series:
-    """YYYY-MM-DD for every cell one of :data:`DATE_FORMATS` reads in full, else ''."""
-    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]")
-    for fmt in DATE_FORMATS:
-        todo = parsed.isna() & values.ne("")
-        if not todo.any():
-            break
-        parsed[todo] = pd.to_datetime(values[todo], format=fmt, errors="coerce").astype("datetime64[s]")
-    return parsed.dt.strftime("%Y-%m-%d").fillna("").astype("str")
-
-
 def _oblast_iso_map(admin1: pd.Series) -> dict[str, str]:
     """ISO code per distinct admin1 spelling that resolves; the rest are left out."""
     resolved = {}
@@ -312,10 +303,8 @@ def _oblast_iso_map(admin1: pd.Series) -> dict[str, str]:
         if key in ADMIN1_OVERRIDES:
             resolved[name] = ADMIN1_OVERRIDES[key]
             continue
-        try:
-            resolved[name] = resolve_oblast(name).iso if name else None
-        except UnknownOblastError:
-            resolved[name] = None
+        unit = oblast_or_none(name) if name else None
+        resolved[name] = unit.iso if unit else None
     return {name: code for name, code in resolved.items() if code}
 
 
@@ -371,3 +360,14 @@ def _translation(
         origins=dict(ORIGINS),
         identity_note=IDENTITY_NOTE,
     )
+
+
+register(
+    InputFormat(
+        name="acled",
+        title="ACLED export",
+        help="a standard ACLED export (the codebook's columns; extra columns are ignored)",
+        detects=lambda header: set(REQUIRED_COLUMNS) <= set(header),
+        translate=lambda raw, file, mapping_path: translate_acled(raw, file),
+    )
+)

@@ -8,7 +8,9 @@ happens afterwards in ``dashboard.io.importer``, so adapters only translate.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pandas as pd
 
@@ -47,6 +49,21 @@ class Translation:
     duplicate_lines: set[int] = field(default_factory=set)
 
 
-def failure(file: str, line: int | None, column: str, value: object, rule: str) -> dict:
-    """One failure row in the shape every report and quarantine file uses."""
-    return {"file": file, "line": line, "column": column, "value": "" if value is None else str(value), "rule": rule}
+def parse_dates(values: pd.Series, formats: Sequence[str]) -> pd.Series:
+    """``YYYY-MM-DD`` for every cell the first of ``formats`` that reads it in full reads, else "".
+
+    Each distinct value is parsed once (``datetime.strptime``), so a long file of a few
+    thousand distinct dates costs a few thousand parses. Nothing is guessed: a cell no
+    format reads becomes blank, for the adapter to report.
+    """
+    parsed = {value: _parse_date(value, formats) for value in values.unique() if value}
+    return values.map(parsed).fillna("").astype("str")
+
+
+def _parse_date(value: str, formats: Sequence[str]) -> str:
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return ""

@@ -11,7 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from dashboard.io.csv_writer import FORMULA_STARTS
-from dashboard.io.formats.base import Translation, failure
+from dashboard.io.formats.base import Translation
+from dashboard.io.formats.registry import InputFormat, register
+from dashboard.records.failures import failure
 from dashboard.records.schemas import SCHEMAS
 
 _KEYS_IN_ORDER = ("impact_id", "salvo_id", "asset_id", "incident_id", "source_id")
@@ -48,3 +50,14 @@ def translate_canonical(raw: pd.DataFrame, file: str) -> Translation:
         tables={table: frame},
         identity_note=f"identity: the {SCHEMAS[table].key} column",
     )
+
+
+register(
+    InputFormat(
+        name="canonical",
+        title="This project's record files (or an export of this dashboard)",
+        help=("the project's own record files, or a folder of them; an exported CSV re-imports as the same records"),
+        detects=lambda header: table_of(list(header)) is not None,
+        translate=lambda raw, file, mapping_path: translate_canonical(raw, file),
+    )
+)

@@ -28,14 +28,15 @@ import fnmatch
 import hashlib
 import re
 import tomllib
-from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from dashboard.io.formats.base import Translation, failure
+from dashboard.io.formats.base import Translation, parse_dates
+from dashboard.io.formats.registry import InputFormat, register
+from dashboard.records.failures import failure
 from dashboard.records.schemas import IncidentSchema, SourceSchema
-from geo.oblasts import UnknownOblastError, resolve_oblast
+from geo.oblasts import oblast_or_none
 
 FIELDS_ALLOWED = set(IncidentSchema.columns) - {"incident_id", "source_id"}
 
@@ -69,22 +70,6 @@ def _matches(value: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(value.casefold(), pattern.casefold()) for pattern in patterns)
 
 
-def _parse_date(value: str, formats: list[str]) -> str:
-    for fmt in formats:
-        try:
-            return datetime.strptime(value, fmt).strftime("%Y-%m-%d")
-        except ValueError:
-            continue
-    return ""
-
-
-def _oblast_name(value: str) -> str:
-    try:
-        return resolve_oblast(value).name
-    except UnknownOblastError:
-        return ""
-
-
 def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures: list[dict]) -> pd.Series:
     """One canonical field for every row, with failures for values a transform cannot read."""
     if "constant" in spec:
@@ -102,8 +87,7 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
         column = columns[0]
     original = values
     if "date_formats" in spec:
-        lookup = {v: _parse_date(v, spec["date_formats"]) for v in values.unique() if v}
-        values = values.map(lambda v: lookup.get(v, ""))
+        values = parse_dates(values, spec["date_formats"])
         bad = (original != "") & (values == "")
         failures += [
             failure(
@@ -123,7 +107,8 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
         pattern = re.compile(spec["extract"], re.IGNORECASE)
         values = values.map(lambda v: m.group(1) if (m := pattern.search(v)) else "")
     if spec.get("resolve") == "oblast":
-        lookup = {v: _oblast_name(v) for v in values.unique() if v}
+        units = {v: oblast_or_none(v) for v in values.unique() if v}
+        lookup = {v: unit.name for v, unit in units.items() if unit}
         values = values.map(lambda v: lookup.get(v, ""))
     if "default" in spec:
         values = values.where(values != "", str(spec["default"]))
@@ -204,3 +189,22 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
         ),
         duplicate_lines=set(raw.index[same_event]),
     )
+
+
+def _translate_with_mapping(raw: pd.DataFrame, file: str, mapping_path: Path | None) -> Translation:
+    if mapping_path is None:
+        raise ValueError("--format mapped needs --mapping MAPPING.toml")
+    return translate_mapped(raw, file, load_mapping(mapping_path))
+
+
+register(
+    InputFormat(
+        name="mapped",
+        title="Any CSV, through a mapping file",
+        help="any CSV, through a mapping file (--mapping) that says where each canonical field comes from",
+        # Any header can be mapped; only a mapping file says which columns mean what.
+        detects=lambda header: False,
+        translate=_translate_with_mapping,
+        needs_mapping=True,
+    )
+)
