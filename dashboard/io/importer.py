@@ -34,7 +34,7 @@ from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.records.load import read_text_csv, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
-from dashboard.store.sql import TABLES, import_batches, metadata, read_table_text, rows_for_insert
+from dashboard.store.sql import TABLES, import_batches, insert_frame, metadata, read_table_typed
 
 FORMATS = ("canonical", "acled", "mapped")
 Progress = Callable[[float, str], None]
@@ -188,8 +188,14 @@ def _stored_ids(engine: Engine) -> dict[str, set[str]]:
 
 
 def _row_hashes(frame: pd.DataFrame, table: str) -> pd.Series:
-    columns = list(SCHEMAS[table].columns)
-    return pd.util.hash_pandas_object(frame[columns].astype(str), index=False).set_axis(frame[SCHEMAS[table].key])
+    """One hash per typed row, indexed by key: equal exactly when every column's value is equal.
+
+    Each kind gives its column as a plain numpy array (dates as day counts, blanks
+    as one sentinel), so incoming and stored rows hash alike without becoming text.
+    """
+    specs = SCHEMAS[table].columns
+    plain = pd.DataFrame({name: spec.column_kind.hashable(frame[name]) for name, spec in specs.items()})
+    return pd.util.hash_pandas_object(plain, index=False).set_axis(frame[SCHEMAS[table].key])
 
 
 def import_file(
@@ -335,8 +341,8 @@ def _plan(engine: Engine, records) -> dict:
         if incoming.empty:
             continue
         key = SCHEMAS[table].key
-        stored = read_table_text(engine, table, ids=list(incoming[key]))
-        incoming_hashes = _row_hashes(_as_text(incoming, table), table)
+        stored = read_table_typed(engine, table, ids=list(incoming[key]))
+        incoming_hashes = _row_hashes(incoming, table)
         stored_hashes = _row_hashes(stored, table) if not stored.empty else pd.Series(dtype="uint64")
         is_stored = incoming[key].isin(stored_hashes.index)
         same = is_stored & (
@@ -348,12 +354,6 @@ def _plan(engine: Engine, records) -> dict:
             "unchanged": int(same.sum()),
         }
     return plan
-
-
-def _as_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    from dashboard.store.sql import typed_to_text
-
-    return typed_to_text(frame, table)
 
 
 def _write(engine: Engine, plan: dict, report: ImportReport, progress: Progress) -> int:
@@ -369,10 +369,9 @@ def _write(engine: Engine, plan: dict, report: ImportReport, progress: Progress)
                 ids = list(updated[SCHEMAS[table].key].iloc[start : start + 5000])
                 connection.execute(TABLES[table].delete().where(key_column.in_(ids)))
             for frame in (updated, steps["new"]):
-                rows = rows_for_insert(frame, table)
-                for start in range(0, len(rows), 20_000):
-                    connection.execute(TABLES[table].insert(), rows[start : start + 20_000])
-                    progress(0.7 + 0.25 * min(1.0, (start + 20_000) / max(len(rows), 1)), f"writing {table}")
+                for start in range(0, len(frame), 100_000):
+                    insert_frame(connection, table, frame.iloc[start : start + 100_000])
+                    progress(0.7 + 0.25 * min(1.0, (start + 100_000) / max(len(frame), 1)), f"writing {table}")
         result = connection.execute(
             import_batches.insert().values(
                 file=report.file,
