@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.records.load import read_text_csv, validate_frame, validate_texts
+from dashboard.records.membership import is_in
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.sql import TABLES, import_batches, insert_frame, metadata, read_table_typed
 
@@ -183,7 +184,8 @@ def _stored_ids(engine: Engine) -> dict[str, set[str]]:
         for table, schema in SCHEMAS.items():
             if inspector.has_table(table):
                 column = TABLES[table].c[schema.key]
-                ids[table] = set(connection.execute(sa.select(column)).scalars())
+                # Straight from the driver's cursor: a million ids without per-row result processing.
+                ids[table] = {value for (value,) in connection.execute(sa.select(column)).cursor.fetchall()}
     return ids
 
 
@@ -341,10 +343,10 @@ def _plan(engine: Engine, records) -> dict:
         if incoming.empty:
             continue
         key = SCHEMAS[table].key
-        stored = read_table_typed(engine, table, ids=list(incoming[key]))
+        stored = read_table_typed(engine, table, ids=incoming[key].to_numpy(dtype=object).tolist())
         incoming_hashes = _row_hashes(incoming, table)
         stored_hashes = _row_hashes(stored, table) if not stored.empty else pd.Series(dtype="uint64")
-        is_stored = incoming[key].isin(stored_hashes.index)
+        is_stored = is_in(incoming[key], stored_hashes.index)
         same = is_stored & (
             incoming_hashes.reindex(incoming[key]).to_numpy() == stored_hashes.reindex(incoming[key]).to_numpy()
         )

@@ -102,7 +102,7 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
             header = [cell.strip() for cell in cells]
             start_line = reader.line_num + 1
             continue
-        if not any(cell.strip() for cell in cells):
+        if not "".join(cells).strip():  # a blank row (one C-level join instead of a strip per cell)
             start_line = reader.line_num + 1
             continue
         if len(cells) > len(header):
@@ -116,11 +116,10 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
                     f"row has {len(cells)} cells, header has {len(header)}",
                 )
             )
-        touched = [n for n in range(start_line, reader.line_num + 1) if n in bad_lines]
+        touched = [n for n in range(start_line, reader.line_num + 1) if n in bad_lines] if bad_lines else []
         if touched:
             failures.append(_failure(file, start_line, "", repr(bad_lines[touched[0]]), "text must be UTF-8"))
-        padded = (cells + [""] * len(header))[: len(header)]
-        rows.append(padded)
+        rows.append(cells if len(cells) == len(header) else (cells + [""] * len(header))[: len(header)])
         lines.append(start_line)
         start_line = reader.line_num + 1
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype="str")

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard.config import Settings
 from dashboard.records.load import LoadReport, Records, load_records, with_lookup_columns
+from dashboard.records.membership import is_in
 from dashboard.records.schemas import SCHEMAS
 
 metadata = sa.MetaData()
@@ -249,7 +250,7 @@ def read_table_typed(engine: Engine, table: str, ids: list[str] | None = None) -
     with engine.connect() as connection:
         typed = stored_typed(_read_frame(connection, query), table)
     if ids is not None and len(ids) > 10_000:
-        typed = typed[typed[key].isin(set(ids))].reset_index(drop=True)
+        typed = typed[is_in(typed[key], set(ids))].reset_index(drop=True)
     return typed
 
 
