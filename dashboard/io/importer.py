@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -33,7 +34,6 @@ from sqlalchemy.engine import Engine
 from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.records.load import read_text_csv, validate_frame, validate_texts
-from dashboard.records.membership import is_in
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.sql import TABLES, import_batches, insert_frame, metadata, read_table_typed
 
@@ -192,12 +192,15 @@ def _stored_ids(engine: Engine) -> dict[str, set[str]]:
 def _row_hashes(frame: pd.DataFrame, table: str) -> pd.Series:
     """One hash per typed row, indexed by key: equal exactly when every column's value is equal.
 
-    Each kind gives its column as a plain numpy array (dates as day counts, blanks
-    as one sentinel), so incoming and stored rows hash alike without becoming text.
+    Each kind gives its column as a plain numpy array (dates as integers, blanks as
+    one sentinel), so incoming and stored rows hash alike without becoming text.
     """
-    specs = SCHEMAS[table].columns
-    plain = pd.DataFrame({name: spec.column_kind.hashable(frame[name]) for name, spec in specs.items()})
-    return pd.util.hash_pandas_object(plain, index=False).set_axis(frame[SCHEMAS[table].key])
+    combined = np.zeros(len(frame), dtype="uint64")
+    with np.errstate(over="ignore"):  # the combination wraps around by design
+        for name, spec in SCHEMAS[table].columns.items():
+            column = pd.util.hash_array(spec.column_kind.hashable(frame[name]))
+            combined = (combined * np.uint64(1_000_003)) ^ column
+    return pd.Series(combined, index=frame[SCHEMAS[table].key].to_numpy(dtype=object))
 
 
 def import_file(
@@ -343,13 +346,15 @@ def _plan(engine: Engine, records) -> dict:
         if incoming.empty:
             continue
         key = SCHEMAS[table].key
-        stored = read_table_typed(engine, table, ids=incoming[key].to_numpy(dtype=object).tolist())
-        incoming_hashes = _row_hashes(incoming, table)
-        stored_hashes = _row_hashes(stored, table) if not stored.empty else pd.Series(dtype="uint64")
-        is_stored = is_in(incoming[key], stored_hashes.index)
-        same = is_stored & (
-            incoming_hashes.reindex(incoming[key]).to_numpy() == stored_hashes.reindex(incoming[key]).to_numpy()
-        )
+        keys = incoming[key].to_numpy(dtype=object)
+        stored = read_table_typed(engine, table, ids=keys.tolist())
+        incoming_hashes = _row_hashes(incoming, table).to_numpy()
+        stored_hashes = _row_hashes(stored, table)
+        # Position of each incoming key among the stored rows, -1 when new.
+        position = pd.Index(stored_hashes.index).get_indexer(keys)
+        is_stored = position >= 0
+        same = np.zeros(len(keys), dtype=bool)
+        same[is_stored] = incoming_hashes[is_stored] == stored_hashes.to_numpy()[position[is_stored]]
         plan[table] = {
             "new": incoming[~is_stored],
             "updated": incoming[is_stored & ~same],

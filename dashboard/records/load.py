@@ -85,6 +85,9 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
             except UnicodeDecodeError as exc:
                 bad_lines[number] = line[exc.start : exc.start + 8]
         text = data.decode("utf-8-sig", errors="replace")
+    quick = None if bad_lines else _one_row_per_line(text)
+    if quick is not None:
+        return quick, failures
     reader = csv.reader(io.StringIO(text, newline=""))
     rows, lines = [], []
     header: list[str] = []
@@ -124,6 +127,34 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
         start_line = reader.line_num + 1
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype="str")
     return frame, failures
+
+
+def _one_row_per_line(text: str) -> pd.DataFrame | None:
+    """The common case read in one pass: every row on its own line, as wide as the header.
+
+    Row k (header 0) then starts on line k + 1, so no per-row bookkeeping is needed.
+    Returns None when a quoted line break, a row of another width or a CSV error
+    needs the line-by-line reader, which reports each of those.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    if not records or not records[0] or reader.line_num != len(records):
+        return None
+    header = [cell.strip() for cell in records[0]]
+    width = len(header)
+    # Blank rows are skipped; the first cell (an id, mostly) settles it for nearly every row.
+    kept = [
+        (line, cells)
+        for line, cells in enumerate(records[1:], start=2)
+        if cells and (cells[0].strip() or "".join(cells).strip())
+    ]
+    if any(len(cells) != width for _, cells in kept):
+        return None
+    lines = [line for line, _ in kept]
+    return pd.DataFrame([cells for _, cells in kept], columns=header, index=pd.Index(lines, name="line"), dtype="str")
 
 
 def _failure(file: str, line: int | None, column: str, value: object, rule: str) -> dict:
