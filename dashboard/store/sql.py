@@ -225,10 +225,20 @@ def select_typed(table: str, dialect: str) -> sa.Select:
     )
 
 
-def _read_frame(connection: sa.Connection, query: sa.Select) -> pd.DataFrame:
-    """Rows of a query straight from the driver's cursor: no per-value SQLAlchemy processing."""
+def _read_typed(connection: sa.Connection, table: str, query: sa.Select) -> pd.DataFrame:
+    """Typed rows of a ``select_typed`` query, straight from the driver's cursor.
+
+    Rows are fetched and typed 100,000 at a time, so the driver's Python tuples never
+    hold the whole table at once (they cost several times the typed columns).
+    """
     result = connection.execute(query)
-    return pd.DataFrame.from_records(result.cursor.fetchall(), columns=list(result.keys()), coerce_float=True)
+    names = list(result.keys())
+    chunks = []
+    while rows := result.cursor.fetchmany(100_000):
+        chunks.append(stored_typed(pd.DataFrame.from_records(rows, columns=names, coerce_float=True), table))
+    if not chunks:
+        return stored_typed(pd.DataFrame(columns=names), table)
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
 
 def read_records(engine: Engine) -> Records:
@@ -236,8 +246,8 @@ def read_records(engine: Engine) -> Records:
     frames = {}
     with engine.connect() as connection:
         for table in SCHEMAS:
-            stored = _read_frame(connection, select_typed(table, engine.dialect.name))
-            frames[table] = with_lookup_columns(stored_typed(stored, table))
+            typed = _read_typed(connection, table, select_typed(table, engine.dialect.name))
+            frames[table] = with_lookup_columns(typed)
     return Records(**frames)
 
 
@@ -248,7 +258,7 @@ def read_table_typed(engine: Engine, table: str, ids: list[str] | None = None) -
     if ids is not None and len(ids) <= 10_000:
         query = query.where(TABLES[table].c[key].in_(ids))
     with engine.connect() as connection:
-        typed = stored_typed(_read_frame(connection, query), table)
+        typed = _read_typed(connection, table, query)
     if ids is not None and len(ids) > 10_000:
         typed = typed[is_in(typed[key], set(ids))].reset_index(drop=True)
     return typed
