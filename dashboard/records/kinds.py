@@ -47,7 +47,7 @@ def _blank_to_none(values: pd.Series) -> np.ndarray:
 
 
 class Kind:
-    """What every kind provides; subclasses override what differs from free text."""
+    """What every kind provides; the defaults are free text's, subclasses override what differs."""
 
     name: ClassVar[str] = "text"
     docs_type: ClassVar[str] = "text"  # the type column of data/README.md
@@ -61,9 +61,7 @@ class Kind:
     def rule(self, spec: ColumnSpec) -> str:
         """The full rule, as failure messages and the README state it."""
         text = self.rule_text(spec)
-        if spec.required:
-            return "text, not blank" if self.name == "text" else text
-        return f"{text}, or blank"
+        return text if spec.required else f"{text}, or blank"
 
     def accepts(self, values: np.ndarray, spec: ColumnSpec) -> np.ndarray:
         """Boolean array: True where a stripped, non-blank cell follows the rule."""
@@ -121,6 +119,13 @@ class Kind:
     def hashable(self, typed: pd.Series) -> np.ndarray:
         """A plain numpy array of the values, equal exactly when the typed values are equal."""
         return typed.to_numpy(dtype=object, na_value="")
+
+
+class TextKind(Kind):
+    name = "text"
+
+    def rule(self, spec: ColumnSpec) -> str:
+        return "text, not blank" if spec.required else "text, or blank"
 
 
 class IdKind(Kind):
@@ -297,5 +302,5 @@ class NumberKind(Kind):
 
 
 KINDS: dict[str, Kind] = {
-    kind.name: kind for kind in (Kind(), IdKind(), DateKind(), CountKind(), NumberKind(), CodeKind(), ListKind())
+    kind.name: kind for kind in (TextKind(), IdKind(), DateKind(), CountKind(), NumberKind(), CodeKind(), ListKind())
 }
