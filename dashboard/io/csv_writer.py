@@ -28,13 +28,9 @@ def export_frame(frame: pd.DataFrame, table: str = "incidents") -> pd.DataFrame:
     columns = SCHEMAS[table].columns
     out = pd.DataFrame(index=frame.index)
     for name, spec in columns.items():
-        values = frame[name]
-        if spec.kind == "date":
-            out[name] = values.dt.strftime("%Y-%m-%d")
-        elif spec.kind in ("count", "number"):
-            out[name] = values
-        else:
-            out[name] = values.fillna("").astype(str).map(neutralise_formula)
+        kind = spec.column_kind
+        cells = kind.csv_cells(frame[name])
+        out[name] = cells.map(neutralise_formula) if kind.textual else cells
     return out
 
 

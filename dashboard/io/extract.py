@@ -23,7 +23,6 @@ Examples
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -135,23 +134,9 @@ def hxl_csv_bytes(incidents: pd.DataFrame) -> bytes:
     return (header + ending + tags + ending + body).encode("utf-8")
 
 
-def _json_value(value: object, kind: str) -> object:
-    """A JSON-safe value: None for blanks and missing numbers, never NaN or Infinity."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if kind == "date":
-        return pd.Timestamp(value).strftime("%Y-%m-%d")
-    if kind == "count":
-        return int(value)
-    if kind == "number":
-        return float(value) if math.isfinite(float(value)) else None
-    text = str(value)
-    return text if text.strip() else None
-
-
 def _feature(row: pd.Series, columns: list[str]) -> dict:
     specs = IncidentSchema.columns
-    properties = {name: _json_value(row[name], specs[name].kind) for name in columns}
+    properties = {name: specs[name].column_kind.to_json(row[name]) for name in columns}
     precision = properties["geo_precision"] or ""
     properties["location_precision"] = LOCATION_PRECISION.get(precision)
     properties["approximate"] = precision in ("2", "3")
@@ -222,7 +207,7 @@ def source_credits(records: Records, incidents: pd.DataFrame) -> list[dict]:
         credit: dict = {"source_id": source_id}
         for name in ("title", "url", "attribution"):
             value = sources.at[source_id, name] if source_id in sources.index else None
-            credit[name] = _json_value(value, SourceSchema.columns[name].kind)
+            credit[name] = SourceSchema.columns[name].column_kind.to_json(value)
         credits.append(credit)
     return credits
 

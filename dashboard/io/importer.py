@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -42,7 +43,7 @@ from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport
 from dashboard.records.load import Records, read_text_csv, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
-from dashboard.store.sql import TABLES, import_batches, is_empty, metadata, read_table_text, rows_for_insert
+from dashboard.store.sql import TABLES, import_batches, insert_frame, is_empty, metadata, read_table_typed
 
 Progress = Callable[[float, str], None]
 
@@ -59,13 +60,23 @@ def _stored_ids(engine: Engine) -> dict[str, set[str]]:
         for table, schema in SCHEMAS.items():
             if inspector.has_table(table):
                 column = TABLES[table].c[schema.key]
-                ids[table] = set(connection.execute(sa.select(column)).scalars())
+                # Straight from the driver's cursor: a million ids without per-row result processing.
+                ids[table] = {value for (value,) in connection.execute(sa.select(column)).cursor.fetchall()}
     return ids
 
 
 def _row_hashes(frame: pd.DataFrame, table: str) -> pd.Series:
-    columns = list(SCHEMAS[table].columns)
-    return pd.util.hash_pandas_object(frame[columns].astype(str), index=False).set_axis(frame[SCHEMAS[table].key])
+    """One hash per typed row, indexed by key: equal exactly when every column's value is equal.
+
+    Each kind gives its column as a plain numpy array (dates as integers, blanks as
+    one sentinel), so incoming and stored rows hash alike without becoming text.
+    """
+    combined = np.zeros(len(frame), dtype="uint64")
+    with np.errstate(over="ignore"):  # the combination wraps around by design
+        for name, spec in SCHEMAS[table].columns.items():
+            column = pd.util.hash_array(spec.column_kind.hashable(frame[name]))
+            combined = (combined * np.uint64(1_000_003)) ^ column
+    return pd.Series(combined, index=frame[SCHEMAS[table].key].to_numpy(dtype=object))
 
 
 @dataclass
@@ -229,25 +240,21 @@ def _plan(engine: Engine, records) -> dict:
         if incoming.empty:
             continue
         key = SCHEMAS[table].key
-        stored = read_table_text(engine, table, ids=list(incoming[key]))
-        incoming_hashes = _row_hashes(_as_text(incoming, table), table)
-        stored_hashes = _row_hashes(stored, table) if not stored.empty else pd.Series(dtype="uint64")
-        is_stored = incoming[key].isin(stored_hashes.index)
-        same = is_stored & (
-            incoming_hashes.reindex(incoming[key]).to_numpy() == stored_hashes.reindex(incoming[key]).to_numpy()
-        )
+        keys = incoming[key].to_numpy(dtype=object)
+        stored = read_table_typed(engine, table, ids=keys.tolist())
+        incoming_hashes = _row_hashes(incoming, table).to_numpy()
+        stored_hashes = _row_hashes(stored, table)
+        # Position of each incoming key among the stored rows, -1 when new.
+        position = pd.Index(stored_hashes.index).get_indexer(keys)
+        is_stored = position >= 0
+        same = np.zeros(len(keys), dtype=bool)
+        same[is_stored] = incoming_hashes[is_stored] == stored_hashes.to_numpy()[position[is_stored]]
         plan[table] = {
             "new": incoming[~is_stored],
             "updated": incoming[is_stored & ~same],
             "unchanged": int(same.sum()),
         }
     return plan
-
-
-def _as_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    from dashboard.store.sql import typed_to_text
-
-    return typed_to_text(frame, table)
 
 
 def _write(
@@ -279,10 +286,9 @@ def _write_file(connection: Connection, plan: dict, report: ImportReport, progre
             ids = list(updated[SCHEMAS[table].key].iloc[start : start + 5000])
             connection.execute(TABLES[table].delete().where(key_column.in_(ids)))
         for frame in (updated, steps["new"]):
-            rows = rows_for_insert(frame, table)
-            for start in range(0, len(rows), 20_000):
-                connection.execute(TABLES[table].insert(), rows[start : start + 20_000])
-                progress(0.7 + 0.25 * min(1.0, (start + 20_000) / max(len(rows), 1)), f"writing {table}")
+            for start in range(0, len(frame), 100_000):
+                insert_frame(connection, table, frame.iloc[start : start + 100_000])
+                progress(0.7 + 0.25 * min(1.0, (start + 100_000) / max(len(frame), 1)), f"writing {table}")
     result = connection.execute(
         import_batches.insert().values(
             file=report.file,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.records.failures import failure
+from dashboard.records.membership import is_in
 from dashboard.records.schemas import SCHEMAS
 from geo.oblasts import oblast_or_none
 
@@ -57,7 +58,7 @@ def cross_file_failures(
         known = set(known_ids.get(target_table, set()))
         if target_table in accepted:
             known |= set(accepted[target_table][target_column])
-        bad = frame[(frame[name] != "") & ~frame[name].isin(known)]
+        bad = frame[(frame[name] != "").to_numpy(dtype=bool) & ~is_in(frame[name], known)]
         failures += _rows(
             file, bad.index, name, bad[name], f"must name an accepted record in {SCHEMAS[target_table].file}"
         )
@@ -66,7 +67,7 @@ def cross_file_failures(
         if known_sources is not None:
             sources = pd.concat([known_sources[["source_id", "path"]], sources[["source_id", "path"]]])
         documents = source_documents(sources, root)
-        checked = frame[frame["source_id"].isin(documents)]
+        checked = frame[is_in(frame["source_id"], documents)]
         if not checked.empty:
             missing = [
                 squash(quote) not in documents[source]

@@ -1,7 +1,7 @@
 """Load record files, validate every row, keep the good ones and say exactly what is wrong with the rest.
 
 A failure names file, line, column, value and rule. Checks run over the whole
-file (pandera's lazy validation) rather than stopping at the first problem,
+file, a column at a time (each column's kind, ``records.kinds``), rather than stopping at the first problem,
 then across files: ids that must exist elsewhere, and quotes that must appear
 word for word in the source document.
 
@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from dashboard.records.checks import cross_file_failures
 from dashboard.records.failures import FAILURE_COLUMNS, failure
@@ -87,6 +86,9 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
     # csv's field limit is process-wide: raised for this read only, then put back.
     previous_limit = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
+        quick = None if bad_lines else _one_row_per_line(text)
+        if quick is not None:
+            return quick, failures
         reader = csv.reader(io.StringIO(text, newline=""))
         rows, lines = [], []
         header: list[str] = []
@@ -104,25 +106,18 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
                 header = [cell.strip() for cell in cells]
                 start_line = reader.line_num + 1
                 continue
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():  # a blank row (one C-level join instead of a strip per cell)
                 start_line = reader.line_num + 1
                 continue
             if len(cells) > len(header):
                 extra = ",".join(cells[len(header) :])
                 failures.append(
-                    failure(
-                        file,
-                        start_line,
-                        "",
-                        extra,
-                        f"row has {len(cells)} cells, header has {len(header)}",
-                    )
+                    failure(file, start_line, "", extra, f"row has {len(cells)} cells, header has {len(header)}")
                 )
-            touched = [n for n in range(start_line, reader.line_num + 1) if n in bad_lines]
+            touched = [n for n in range(start_line, reader.line_num + 1) if n in bad_lines] if bad_lines else []
             if touched:
                 failures.append(failure(file, start_line, "", repr(bad_lines[touched[0]]), "text must be UTF-8"))
-            padded = (cells + [""] * len(header))[: len(header)]
-            rows.append(padded)
+            rows.append(cells if len(cells) == len(header) else (cells + [""] * len(header))[: len(header)])
             lines.append(start_line)
             start_line = reader.line_num + 1
     finally:
@@ -135,6 +130,34 @@ def read_header(data: bytes) -> list[str]:
     """The header cells of CSV bytes (the first record), stripped; empty for an empty file."""
     first = data[:65536].decode("utf-8-sig", errors="replace")
     return [cell.strip() for cell in next(csv.reader(io.StringIO(first, newline="")), [])]
+
+
+def _one_row_per_line(text: str) -> pd.DataFrame | None:
+    """The common case read in one pass: every row on its own line, as wide as the header.
+
+    Row k (header 0) then starts on line k + 1, so no per-row bookkeeping is needed.
+    Returns None when a quoted line break, a row of another width or a CSV error
+    needs the line-by-line reader, which reports each of those.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error:
+        return None
+    if not records or not records[0] or reader.line_num != len(records):
+        return None
+    header = [cell.strip() for cell in records[0]]
+    width = len(header)
+    # Blank rows are skipped; the first cell (an id, mostly) settles it for nearly every row.
+    kept = [
+        (line, cells)
+        for line, cells in enumerate(records[1:], start=2)
+        if cells and (cells[0].strip() or "".join(cells).strip())
+    ]
+    if any(len(cells) != width for _, cells in kept):
+        return None
+    lines = [line for line, _ in kept]
+    return pd.DataFrame([cells for _, cells in kept], columns=header, index=pd.Index(lines, name="line"), dtype="str")
 
 
 def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -> list[dict]:
@@ -151,12 +174,16 @@ def validate_frame(schema: type[RecordSchema], frame: pd.DataFrame, file: str) -
             failures.append(failure(file, 1, name, name, "column is not in the schema (ignored)"))
     if missing:
         return failures
-    try:
-        schema.pandera().validate(frame[list(schema.columns)], lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        for case in errors.failure_cases.itertuples():
-            rule = "must be unique" if case.check == "field_uniqueness" else str(case.check)
-            failures.append(failure(file, case.index, case.column, case.failure_case, rule))
+    for name, spec in schema.columns.items():
+        values = frame[name]
+        # Each kind checks a whole column at once; a failure quotes the cell as the file has it.
+        bad = ~spec.column_kind.valid(values, spec)
+        if bad.any():
+            rule = spec.rule()
+            failures += [failure(file, line, name, value, rule) for line, value in values[bad].items()]
+        if spec.unique:
+            repeated = values.duplicated(keep=False).to_numpy(dtype=bool)
+            failures += [failure(file, line, name, value, "must be unique") for line, value in values[repeated].items()]
     return failures
 
 

@@ -1,9 +1,10 @@
 """Record schemas: one class per record file, each column with its type, unit, rule and meaning.
 
 Files are read as text and checked here before any conversion, so a failure can
-quote the value exactly as it stands in the file. The same column specs drive
-the pandera schema, the type conversion, the store's tables and the data README
-(a test checks the README documents every column).
+quote the value exactly as it stands in the file. The same column specs, through
+their kinds (``dashboard.records.kinds``), drive validation, the type conversion,
+the store's tables and the data README (a test checks the README documents every
+column).
 
 Examples
 --------
@@ -15,13 +16,12 @@ Examples
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 import pandas as pd
-import pandera.pandas as pa
 
+from dashboard.records.kinds import KINDS, Kind
 from geo.oblasts import OBLASTS
 
 # Vocabularies. Extending one is a schema change: update data/README.md too.
@@ -89,53 +89,18 @@ class ColumnSpec:
     references: str = ""  # "table.column" this id must exist in
     header_optional: bool = False  # a file may leave the column out; it then reads as blank
 
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}: use one of {', '.join(KINDS)}")
+
+    @property
+    def column_kind(self) -> Kind:
+        """The object that checks, converts, stores and writes this column's values."""
+        return KINDS[self.kind]
+
     def rule(self) -> str:
         """The rule in words, as failure messages and the README state it."""
-        rules = {
-            "text": "text",
-            "id": "an identifier of letters, digits, '-', '_' or ':'",
-            "date": "a calendar date written YYYY-MM-DD",
-            "count": "a whole number >= 0",
-            "number": f"a number from {self.low} to {self.high}",
-            "code": f"one of: {', '.join(self.vocabulary)}",
-            "list": f"one or more of {', '.join(self.vocabulary)}, separated by ';'",
-        }
-        text = rules[self.kind]
-        if self.required:
-            return "text, not blank" if self.kind == "text" else text
-        return f"{text}, or blank"
-
-
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_:\-]*$")
-
-
-def _cell_check(spec: ColumnSpec) -> pa.Check:
-    """A vectorised check on a text column that accepts blanks unless required."""
-
-    def check(values: pd.Series) -> pd.Series:
-        text = values.fillna("").astype(str).str.strip()
-        blank = text.eq("")
-        if spec.kind == "id":
-            valid = text.str.match(_ID.pattern)
-        elif spec.kind == "date":
-            parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-            valid = parsed.notna() & text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-        elif spec.kind == "count":
-            valid = text.str.fullmatch(r"[0-9]+")  # \d would admit other scripts' digits
-        elif spec.kind == "number":
-            number = pd.to_numeric(text, errors="coerce")
-            valid = number.between(spec.low, spec.high)
-        elif spec.kind == "code":
-            valid = text.isin(spec.vocabulary)
-        elif spec.kind == "list":
-            allowed = set(spec.vocabulary)
-            valid = text.map(lambda cell: all(p.strip() in allowed for p in cell.split(";")))
-        else:
-            valid = pd.Series(True, index=values.index)
-        valid = valid.fillna(False).astype(bool)
-        return ~blank & valid if spec.required else blank | valid
-
-    return pa.Check(check, error=spec.rule(), name=spec.kind)
+        return self.column_kind.rule(self)
 
 
 class RecordSchema:
@@ -146,37 +111,13 @@ class RecordSchema:
     columns: ClassVar[dict[str, ColumnSpec]]
 
     @classmethod
-    def pandera(cls) -> pa.DataFrameSchema:
-        """The pandera schema that checks a file read as text."""
-        return pa.DataFrameSchema(
-            {
-                name: pa.Column(
-                    str,
-                    checks=[_cell_check(spec)],
-                    nullable=True,
-                    unique=spec.unique,
-                    required=True,
-                )
-                for name, spec in cls.columns.items()
-            },
-            strict=False,
-        )
-
-    @classmethod
     def convert(cls, text_frame: pd.DataFrame) -> pd.DataFrame:
-        """Typed frame from validated text: counts Int64, numbers Float64, dates datetime."""
-        typed = pd.DataFrame(index=text_frame.index)
-        for name, spec in cls.columns.items():
-            values = text_frame[name].fillna("").astype(str).str.strip()
-            if spec.kind == "count":
-                typed[name] = pd.to_numeric(values.replace("", None)).astype("Int64")
-            elif spec.kind == "number":
-                typed[name] = pd.to_numeric(values.replace("", None)).astype("Float64")
-            elif spec.kind == "date":
-                typed[name] = pd.to_datetime(values.replace("", None), format="%Y-%m-%d")
-            else:
-                typed[name] = values.astype("str")
-        return typed
+        """Typed frame from validated, stripped text (as ``validate_texts`` accepts it).
+
+        Each column's kind (``records.kinds``) parses it and gives its dtype.
+        """
+        columns = {name: spec.column_kind.parse(text_frame[name]) for name, spec in cls.columns.items()}
+        return pd.DataFrame(columns, index=text_frame.index)
 
 
 _QUOTE_DOC = "The exact sentence(s) of the source the record was coded from, verbatim."

@@ -16,17 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dashboard.records.load import Records, with_lookup_columns
+from dashboard.records.membership import is_in
 from dashboard.records.schemas import SCHEMAS
-
-_SQL_TYPES = {
-    "id": lambda: sa.String(128),
-    "code": lambda: sa.String(64),
-    "text": sa.Text,
-    "list": sa.Text,
-    "date": sa.Date,
-    "count": sa.BigInteger,
-    "number": sa.Float,
-}
 
 metadata = sa.MetaData()
 TABLES: dict[str, sa.Table] = {
@@ -36,7 +27,7 @@ TABLES: dict[str, sa.Table] = {
         *(
             sa.Column(
                 column,
-                _SQL_TYPES[spec.kind](),
+                spec.column_kind.sql_type(),
                 primary_key=(column == schema.key),
                 nullable=column != schema.key,
             )
@@ -109,59 +100,79 @@ def _add_missing_columns(engine: Engine) -> None:
 
 
 def rows_for_insert(frame: pd.DataFrame, table: str) -> list[dict]:
-    """Typed frame rows as dicts of Python values (None for blanks) for an INSERT."""
-    columns = list(SCHEMAS[table].columns)
-    out = frame[columns].astype(object).where(frame[columns].notna(), None)
-    rows = out.to_dict("records")
-    for row in rows:
-        for column, spec in SCHEMAS[table].columns.items():
-            value = row[column]
-            if spec.kind == "date" and value is not None:
-                row[column] = pd.Timestamp(value).date()
-            elif spec.kind == "count" and value is not None:
-                row[column] = int(value)
-            elif spec.kind == "number" and value is not None:
-                row[column] = float(value)
-            elif spec.kind in ("text", "id", "code", "list") and value == "":
-                row[column] = None
-    return rows
+    """Typed frame rows as dicts of Python values (None for blanks) for a Core ``insert()``."""
+    columns = {name: spec.column_kind.to_db(frame[name], "default") for name, spec in SCHEMAS[table].columns.items()}
+    return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
 
-def _stored_as_text(stored: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Stored rows as canonical text cells, the form validation and comparison use."""
-    text = pd.DataFrame(index=stored.index)
-    for column, spec in SCHEMAS[table].columns.items():
-        values = stored[column] if column in stored.columns else pd.Series(None, index=stored.index, dtype=object)
-        if spec.kind == "date":
-            text[column] = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-        elif spec.kind == "count":
-            text[column] = values.astype("Int64").astype("str").replace("<NA>", "")
-        elif spec.kind == "number":
-            text[column] = values.astype("Float64").astype("str").replace("<NA>", "")
-        else:
-            text[column] = values.astype(object).where(values.notna(), "").astype("str")
-    return text.fillna("")
+def insert_frame(connection: sa.Connection, table: str, frame: pd.DataFrame) -> int:
+    """Insert a typed frame's rows in bulk; returns the number of rows.
+
+    Each kind turns its column into driver values at once (no per-cell Python).
+    SQLite gets one ``executemany`` of tuples; PostgreSQL (psycopg2) a ``COPY``
+    from CSV; other databases a Core ``insert()`` executemany.
+    """
+    if frame.empty:
+        return 0
+    dialect = connection.dialect.name
+    specs = SCHEMAS[table].columns
+    if dialect == "postgresql" and connection.dialect.driver == "psycopg2":
+        _copy_into(connection, table, frame)
+    elif dialect == "sqlite":
+        columns = [spec.column_kind.to_db(frame[name], dialect) for name, spec in specs.items()]
+        names = ", ".join(f'"{name}"' for name in specs)
+        marks = ", ".join("?" for _ in specs)
+        rows = list(zip(*columns, strict=True))
+        connection.exec_driver_sql(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', rows)
+    else:
+        connection.execute(TABLES[table].insert(), rows_for_insert(frame, table))
+    return len(frame)
 
 
-def typed_to_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Canonical text cells of a typed frame (the inverse of ``RecordSchema.convert``)."""
-    return _stored_as_text(frame, table)
+def _copy_into(connection: sa.Connection, table: str, frame: pd.DataFrame) -> None:
+    """PostgreSQL COPY from CSV text; an unquoted empty field is NULL, as blanks are stored."""
+    import io
+
+    specs = SCHEMAS[table].columns
+    cells = pd.DataFrame({name: spec.column_kind.to_db(frame[name], "postgresql") for name, spec in specs.items()})
+    buffer = io.StringIO()
+    cells.to_csv(buffer, index=False, header=False)
+    buffer.seek(0)
+    names = ", ".join(f'"{name}"' for name in specs)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
+    finally:
+        cursor.close()
 
 
-def _stored_typed(stored: pd.DataFrame, table: str) -> pd.DataFrame:
-    """Stored rows converted straight to the typed frame ``typed_table`` gives for the same text."""
-    typed = pd.DataFrame(index=stored.index)
-    for column, spec in SCHEMAS[table].columns.items():
-        values = stored[column]
-        if spec.kind == "date":
-            typed[column] = pd.to_datetime(values.astype("str"), format="%Y-%m-%d").astype("datetime64[us]")
-        elif spec.kind == "count":
-            typed[column] = values.astype("Float64").astype("Int64")
-        elif spec.kind == "number":
-            typed[column] = values.astype("Float64")
-        else:
-            typed[column] = values.astype(object).where(values.notna(), "").astype("str")
-    return with_lookup_columns(typed)
+def stored_typed(stored: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Rows as ``select_typed`` reads them, converted to the typed frame ``typed_table`` gives."""
+    columns = {name: spec.column_kind.from_stored(stored[name]) for name, spec in SCHEMAS[table].columns.items()}
+    return pd.DataFrame(columns, index=stored.index)
+
+
+def select_typed(table: str, dialect: str) -> sa.Select:
+    """SELECT of a table's columns in the form each kind reads back without text (dates as day numbers)."""
+    return sa.select(
+        *(spec.column_kind.db_select(TABLES[table].c[name], dialect) for name, spec in SCHEMAS[table].columns.items())
+    )
+
+
+def _read_typed(connection: sa.Connection, table: str, query: sa.Select) -> pd.DataFrame:
+    """Typed rows of a ``select_typed`` query, straight from the driver's cursor.
+
+    Rows are fetched and typed 100,000 at a time, so the driver's Python tuples never
+    hold the whole table at once (they cost several times the typed columns).
+    """
+    result = connection.execute(query)
+    names = list(result.keys())
+    chunks = []
+    while rows := result.cursor.fetchmany(100_000):
+        chunks.append(stored_typed(pd.DataFrame.from_records(rows, columns=names, coerce_float=True), table))
+    if not chunks:
+        return stored_typed(pd.DataFrame(columns=names), table)
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
 
 
 def read_records(engine: Engine) -> Records:
@@ -169,21 +180,33 @@ def read_records(engine: Engine) -> Records:
     frames = {}
     with engine.connect() as connection:
         for table in SCHEMAS:
-            frames[table] = _stored_typed(pd.read_sql(sa.select(TABLES[table]), connection), table)
+            typed = _read_typed(connection, table, select_typed(table, engine.dialect.name))
+            frames[table] = with_lookup_columns(typed)
     return Records(**frames)
+
+
+def read_table_typed(engine: Engine, table: str, ids: list[str] | None = None) -> pd.DataFrame:
+    """Stored rows of one table, typed, optionally only those with the given ids."""
+    query = select_typed(table, engine.dialect.name)
+    key = SCHEMAS[table].key
+    if ids is not None and len(ids) <= 10_000:
+        query = query.where(TABLES[table].c[key].in_(ids))
+    with engine.connect() as connection:
+        typed = _read_typed(connection, table, query)
+    if ids is not None and len(ids) > 10_000:
+        typed = typed[is_in(typed[key], set(ids))].reset_index(drop=True)
+    return typed
+
+
+def typed_to_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Canonical text cells of a typed frame (the inverse of ``RecordSchema.convert``)."""
+    columns = {name: spec.column_kind.to_text(frame[name]) for name, spec in SCHEMAS[table].columns.items()}
+    return pd.DataFrame(columns, index=frame.index)
 
 
 def read_table_text(engine: Engine, table: str, ids: list[str] | None = None) -> pd.DataFrame:
     """Stored rows of one table as canonical text, optionally only those with the given ids."""
-    query = sa.select(TABLES[table])
-    if ids is not None and len(ids) <= 10_000:
-        query = query.where(TABLES[table].c[SCHEMAS[table].key].in_(ids))
-    with engine.connect() as connection:
-        stored = pd.read_sql(query, connection)
-    text = _stored_as_text(stored, table)
-    if ids is not None and len(ids) > 10_000:
-        text = text[text[SCHEMAS[table].key].isin(set(ids))]
-    return text
+    return typed_to_text(read_table_typed(engine, table, ids), table)
 
 
 def store_version(engine: Engine) -> int:
