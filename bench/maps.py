@@ -66,7 +66,7 @@ def build_ours(records, incidents, hit, boundaries, view) -> tuple[float, float,
     from dashboard.map.view import build_map
 
     started = time.perf_counter()
-    m = build_map(records, incidents, hit, boundaries, view=view)
+    m = build_map(records, incidents, boundaries, view=view)
     built = time.perf_counter()
     _, size = render_size(m)
     return built - started, time.perf_counter() - built, size

@@ -39,7 +39,7 @@ def outlines():
 @pytest.mark.parametrize("filters", [Filters(), Filters(oblasts=("Kharkiv Oblast",))], ids=["all", "Kharkiv Oblast"])
 def test_payload_bounded_at_three_zoom_levels(million, outlines, name, filters):
     mask = incident_mask(million, filters)
-    m = build_map(million, million.incidents[mask], million.impacts.iloc[:0], outlines, view=VIEWS[name])
+    m = build_map(million, million.incidents[mask], outlines, view=VIEWS[name])
     payload = len(m.get_root().render().encode())
     assert payload <= PAYLOAD_LIMIT, f"{name}: {payload:,} bytes"
 
@@ -84,7 +84,7 @@ def test_payload_bounded_when_markers_are_at_the_limit(million, outlines):
     counts = located["place"].value_counts()
     city = counts[counts <= MARKER_LIMIT].index[0]
     mask = incident_mask(million, Filters(cities=(city,)))
-    m = build_map(million, million.incidents[mask], million.impacts.iloc[:0], outlines, view=VIEWS["country, zoom 6"])
+    m = build_map(million, million.incidents[mask], outlines, view=VIEWS["country, zoom 6"])
     html = m.get_root().render()
     assert "impact-incident" in html and "impact-cell" not in html
     assert len(html.encode()) <= PAYLOAD_LIMIT, f"{city}: {len(html.encode()):,} bytes"
