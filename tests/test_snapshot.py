@@ -35,3 +35,17 @@ def test_import_makes_the_snapshot_stale(settings, tmp_path):
     assert len(load_records(engine, settings).incidents) == 6
     versions = [p.name for p in snapshot_dir(settings, 0).parent.iterdir()]
     assert versions == [f"v{store_version(engine)}"]  # older snapshots are removed
+
+
+def test_a_damaged_snapshot_is_rebuilt_and_logged(settings, tmp_path, caplog):
+    settings = settings.__class__(**{**settings.__dict__, "cache_dir": tmp_path / "cache"})
+    engine = open_store(settings)
+    load_records(engine, settings)
+    damaged = snapshot_dir(settings, store_version(engine)) / "incidents.parquet"
+    damaged.write_bytes(b"not parquet")
+    with caplog.at_level("WARNING", logger="dashboard.store.snapshot"):
+        records = load_records(engine, settings)
+    assert len(records.incidents) == 5  # the store's records, not an error
+    [message] = [r.getMessage() for r in caplog.records if r.name == "dashboard.store.snapshot"]
+    assert "unreadable" in message and str(damaged.parent) in message and "\n" not in message
+    pd.read_parquet(damaged)  # the rebuilt snapshot reads again
