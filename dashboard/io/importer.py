@@ -30,7 +30,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from dashboard.config import PROJECT_ROOT, Settings
+from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.records.load import read_text_csv, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
@@ -245,7 +245,7 @@ def import_file(
     texts = {name: frame[~frame.index.isin(failed_lines)] for name, frame in texts.items()}
     progress(0.35, "validating")
     metadata.create_all(engine)
-    checked = validate_texts(texts, PROJECT_ROOT, known_ids=_stored_ids(engine))
+    checked = validate_texts(texts, RESOURCE_ROOT, known_ids=_stored_ids(engine))
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
     input_lines = set(raw.index)
     rejected_lines = sorted({int(f["line"]) for f in failures if pd.notna(f["line"]) and int(f["line"]) in input_lines})
