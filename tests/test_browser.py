@@ -22,7 +22,7 @@ from tests.conftest import skip_or_fail
 CHROMIUM = "/usr/bin/chromium"
 # Screenshots and timings; conftest points this outside the repository unless it is set.
 ARTIFACTS = Path(os.environ["IMPACT_TEST_ARTIFACTS"])
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # starts Streamlit and Chromium
 
 
 def _free_port() -> int:

@@ -14,6 +14,8 @@ from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.load import Records, typed_table
 from geo.boundaries import load_boundaries
 
+pytestmark = pytest.mark.slow  # building a million synthetic incidents takes most of a minute
+
 PAYLOAD_LIMIT = 500 * 1024
 VIEWS = {
     "country, zoom 6": MapView(6, 44.3, 22.1, 52.4, 40.2),
