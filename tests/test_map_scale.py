@@ -10,6 +10,7 @@ import pytest
 from dashboard.io.synth import synthesize
 from dashboard.map.view import build_map, layers_for_mask
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
+from dashboard.query.index import index_of
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.load import Records, typed_table
 from geo.boundaries import load_boundaries
@@ -49,7 +50,7 @@ def test_payload_bounded_at_three_zoom_levels(million, outlines, name, filters):
 def test_cells_account_for_every_located_incident(million):
     view = VIEWS["country, zoom 6"]
     mask = incident_mask(million, Filters())
-    index = million.index
+    index = index_of(million)
     cells = aggregate(index, mask, index.codes_for(), view)
     located = int(located_mask(index, mask, view).sum())
     assert len(cells) < 2_000  # symbols bounded by the map's size, not by the data
@@ -64,12 +65,12 @@ def test_cells_replace_markers_only_above_the_limit(million, outlines):
     assert [child._name for child in group._children.values()] == ["Cells", "Areas"]
     street = MapView(17, 50.0000, 36.2300, 50.0010, 36.2320)
     group = layers_for_mask(million, mask, outlines, street)
-    assert int(located_mask(million.index, mask, street).sum()) <= MARKER_LIMIT
+    assert int(located_mask(index_of(million), mask, street).sum()) <= MARKER_LIMIT
     assert [child._name for child in group._children.values()] == ["Incidents", "Facilities"]
 
 
 def test_cell_people_count_each_facility_once(million):
-    index = million.index
+    index = index_of(million)
     mask = incident_mask(million, Filters())
     cells = aggregate(index, mask, index.codes_for(), VIEWS["country, zoom 6"])
     # Only incidents drawn as points are in cells (oblast-level ones are in their areas).
