@@ -1,15 +1,20 @@
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install test lint format serve docs geonames
+.PHONY: install test test-fast lint format serve docs geonames
 
 $(BIN)/impact:
 	python3 -m venv $(VENV) && $(BIN)/pip install -e '.[test]'
 
 install: $(BIN)/impact
 
+# Everything, slow tests and doctests included (what CI runs).
 test: install
 	$(BIN)/python -m pytest
+
+# The developer's loop: leaves out tests marked slow (each over 10 s); under 2 minutes.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

@@ -32,7 +32,7 @@ PLAIN_MARKER = "function (row) { return L.marker(new L.LatLng(row[0], row[1])); 
 
 def map_api() -> tuple[object | None, str]:
     """``(MapView, "")`` when the zoom/bounds API exists, else ``(None, why not)``."""
-    from dashboard import mapview
+    from dashboard.map import view as mapview
 
     view_class = getattr(mapview, "MapView", None)
     if view_class is None:
@@ -66,7 +66,7 @@ def build_ours(records, incidents, hit, boundaries, view) -> tuple[float, float,
     from dashboard.map.view import build_map
 
     started = time.perf_counter()
-    m = build_map(records, incidents, hit, boundaries, view=view)
+    m = build_map(records, incidents, boundaries, view=view)
     built = time.perf_counter()
     _, size = render_size(m)
     return built - started, time.perf_counter() - built, size

@@ -7,6 +7,8 @@ Examples
 'sqlite:///:memory:'
 >>> settings.tiles_url
 ''
+>>> Settings.from_env({"IMPACT_HOME": "/srv/impact"}).cache_dir
+PosixPath('/srv/impact/cache')
 """
 
 from __future__ import annotations
@@ -16,15 +18,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+import platformdirs
+
+# The checkout (editable install) or site-packages (wheel install): the folder holding dashboard/ and geo/.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# geoBoundaries ADM1 outlines shipped with the project (ODbL 1.0, see geo/data/README.md).
+# A wheel carries the top-level data/, seeds/ and examples/mappings/ as dashboard/bundled/ (setup.py copies
+# them at build time); a checkout reads them where they are.
+_WHEEL_RESOURCES = Path(__file__).resolve().parent / "bundled"
+RESOURCE_ROOT = _WHEEL_RESOURCES if (_WHEEL_RESOURCES / "data").is_dir() else PROJECT_ROOT
+# The seed records; source paths in them (seeds/...) are relative to RESOURCE_ROOT.
+SEED_DATA_DIR = RESOURCE_ROOT / "data"
+MAPPINGS_DIR = RESOURCE_ROOT / "examples" / "mappings"
+# geoBoundaries ADM1 outlines shipped with the project (ODbL 1.0, see geo/data/README.md), package data of geo.
 BUNDLED_BOUNDARY_FILE = PROJECT_ROOT / "geo" / "data" / "ukr_adm1_geoboundaries_simplified.geojson"
+
+
+def default_home() -> Path:
+    """The per-user data folder (e.g. ~/.local/share/impact-dashboard): never inside the installed package."""
+    return Path(platformdirs.user_data_dir("impact-dashboard", appauthor=False))
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where records, the store, boundaries and tiles come from."""
 
+    home: Path
     db_url: str
     data_dir: Path
     boundary_file: str
@@ -35,13 +53,17 @@ class Settings:
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
+        "home": (
+            "IMPACT_HOME",
+            "folder of the default store, cache and quarantine; default the per-user data folder",
+        ),
         "db_url": (
             "IMPACT_DB_URL",
-            "SQLAlchemy URL of the store; default an SQLite file var/impact.sqlite",
+            "SQLAlchemy URL of the store; default an SQLite file IMPACT_HOME/impact.sqlite",
         ),
         "data_dir": (
             "IMPACT_DATA_DIR",
-            "folder of record files that fill an empty store; default data/",
+            "folder of record files that fill an empty store; default the bundled seed records (data/)",
         ),
         "boundary_file": (
             "IMPACT_BOUNDARY_FILE",
@@ -54,24 +76,28 @@ class Settings:
         "tiles_attribution": ("IMPACT_TILES_ATTRIBUTION", "attribution shown with those tiles"),
         "quarantine_dir": (
             "IMPACT_QUARANTINE_DIR",
-            "where rejected rows are written; default var/rejected/",
+            "where rejected rows are written; default IMPACT_HOME/rejected/",
         ),
-        "cache_dir": ("IMPACT_CACHE_DIR", "Parquet snapshots of the store for fast starts; default var/cache/"),
+        "cache_dir": (
+            "IMPACT_CACHE_DIR",
+            "Parquet snapshots of the store for fast starts; default IMPACT_HOME/cache/",
+        ),
     }
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'impact.sqlite'}"
+        home = Path(env.get("IMPACT_HOME") or default_home())
         return cls(
-            db_url=env.get("IMPACT_DB_URL") or default_db,
-            data_dir=Path(env.get("IMPACT_DATA_DIR") or PROJECT_ROOT / "data"),
+            home=home,
+            db_url=env.get("IMPACT_DB_URL") or f"sqlite:///{home / 'impact.sqlite'}",
+            data_dir=Path(env.get("IMPACT_DATA_DIR") or SEED_DATA_DIR),
             # Unset: the bundled outlines; set but empty: outlines off.
             boundary_file=env.get("IMPACT_BOUNDARY_FILE", str(BUNDLED_BOUNDARY_FILE)),
             tiles_url=env.get("IMPACT_TILES_URL", ""),
             tiles_attribution=env.get("IMPACT_TILES_ATTRIBUTION", ""),
-            quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or PROJECT_ROOT / "var" / "rejected"),
-            cache_dir=Path(env.get("IMPACT_CACHE_DIR") or PROJECT_ROOT / "var" / "cache"),
+            quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or home / "rejected"),
+            cache_dir=Path(env.get("IMPACT_CACHE_DIR") or home / "cache"),
         )
 
 

@@ -7,7 +7,7 @@ that outlines are off.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -33,27 +33,18 @@ def display_geometry(geometry, tolerance: float = DISPLAY_TOLERANCE_DEG) -> dict
     return shapely.geometry.mapping(simple)
 
 
-_DISPLAY: dict[tuple[int, str], dict] = {}
-
-
-def display_outline(boundaries: Boundaries, iso: str) -> dict | None:
-    """The display geometry of one oblast, simplified once per loaded boundary file."""
-    if not boundaries.available:
-        return None
-    key = (id(boundaries.frame), iso)
-    if key not in _DISPLAY:
-        rows = boundaries.frame.loc[boundaries.frame["oblast_iso"] == iso]
-        _DISPLAY[key] = display_geometry(rows.geometry.iloc[0]) if len(rows) else None
-    return _DISPLAY[key]
-
-
 @dataclass(frozen=True)
 class Boundaries:
-    """Oblast polygons keyed by ISO 3166-2 code, or the reason there are none."""
+    """Oblast polygons keyed by ISO 3166-2 code, or the reason there are none.
+
+    ``outlines`` holds each oblast's display geometry (GeoJSON, see ``display_geometry``),
+    computed once when the file is loaded: every map drawn from these boundaries reuses it.
+    """
 
     frame: gpd.GeoDataFrame | None
     note: str
     attribution: str = GEOBOUNDARIES_ATTRIBUTION
+    outlines: dict[str, dict] = field(default_factory=dict)
 
     @property
     def available(self) -> bool:
@@ -87,8 +78,8 @@ def load_boundaries(path: str | Path | None) -> Boundaries:
     isos = []
     for _, row in frame.iterrows():
         iso = None
-        for field in _CODE_FIELDS + _NAME_FIELDS:
-            unit = oblast_or_none(row[field]) if field in frame.columns and isinstance(row[field], str) else None
+        for column in _CODE_FIELDS + _NAME_FIELDS:
+            unit = oblast_or_none(row[column]) if column in frame.columns and isinstance(row[column], str) else None
             if unit is not None:
                 iso = unit.iso
                 break
@@ -96,5 +87,9 @@ def load_boundaries(path: str | Path | None) -> Boundaries:
     frame["oblast_iso"] = isos
     frame = frame[frame["oblast_iso"].notna()]
     frame["oblast"] = [resolve_oblast(iso).name for iso in frame["oblast_iso"]]
-    outlines = gpd.GeoDataFrame(frame[["oblast_iso", "oblast", "geometry"]], crs=4326)
-    return Boundaries(outlines, f"Oblast outlines from {path.name}.")
+    polygons = gpd.GeoDataFrame(frame[["oblast_iso", "oblast", "geometry"]], crs=4326)
+    # Simplified here, once, rather than for every map drawn (the first polygon of a code wins).
+    outlines: dict[str, dict] = {}
+    for iso, geometry in zip(polygons["oblast_iso"], polygons.geometry, strict=True):
+        outlines.setdefault(iso, display_geometry(geometry))
+    return Boundaries(polygons, f"Oblast outlines from {path.name}.", outlines=outlines)

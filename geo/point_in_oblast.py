@@ -52,11 +52,12 @@ def assign_oblast(latitude: float, longitude: float, boundaries: Boundaries | No
 
     Examples
     --------
+    >>> from pathlib import Path
     >>> from geo.boundaries import load_boundaries
-    >>> outlines = load_boundaries("../shared/geo/ukr_adm1_geoboundaries_simplified.geojson")  # doctest: +SKIP
-    >>> assign_oblast(49.8383, 24.0232, outlines)  # Lviv  # doctest: +SKIP
+    >>> outlines = load_boundaries(Path(__file__).parent / "data" / "ukr_adm1_geoboundaries_simplified.geojson")
+    >>> assign_oblast(49.8383, 24.0232, outlines)  # Lviv
     'UA-46'
-    >>> assign_oblast(52.2297, 21.0122, outlines) is None  # Warsaw  # doctest: +SKIP
+    >>> assign_oblast(52.2297, 21.0122, outlines) is None  # Warsaw
     True
     """
     frame = _polygons(boundaries)
@@ -100,8 +101,11 @@ def assign_oblasts(
 
     Examples
     --------
+    >>> from pathlib import Path
+    >>> from geo.boundaries import load_boundaries
+    >>> outlines = load_boundaries(Path(__file__).parent / "data" / "ukr_adm1_geoboundaries_simplified.geojson")
     >>> rows = pd.DataFrame({"latitude": [46.636, 52.23], "longitude": [32.615, 21.01]})
-    >>> assign_oblasts(rows, outlines).tolist()  # Kherson, Warsaw  # doctest: +SKIP
+    >>> assign_oblasts(rows, outlines).tolist()  # Kherson, Warsaw
     ['UA-65', None]
     """
     values = np.full(len(frame), None, dtype=object)

@@ -1,16 +1,30 @@
-"""Shared fixtures: the seed records, a fresh store per test, the shared boundary file, PostgreSQL."""
+"""Shared fixtures: the seed records, a fresh store per test, the shared boundary file, PostgreSQL.
+
+A test run never writes into the repository: ``pytest_configure`` points ``IMPACT_HOME``
+(store, cache, quarantine) and the browser test's artifacts at a temporary folder before
+any test module is imported, and ``pytest_sessionfinish`` fails the run when it left new
+files in the checkout (compared with ``git status`` at the start).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 
-from dashboard.config import BUNDLED_BOUNDARY_FILE, PROJECT_ROOT, Settings
+from dashboard.config import BUNDLED_BOUNDARY_FILE, PROJECT_ROOT, SEED_DATA_DIR, Settings
 from dashboard.records.load import load_records
+
+# Hypothesis would keep its example database in .hypothesis/ of the working directory.
+hypothesis_settings.register_profile("impact", database=None)
+hypothesis_settings.load_profile("impact")
 
 SHARED = PROJECT_ROOT.parent / "shared"
 BOUNDARY_FILE = BUNDLED_BOUNDARY_FILE
@@ -25,9 +39,66 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+# Paths a test run may create in the checkout: byte-code, caches of the tools themselves.
+_ALLOWED_LEFTOVERS = ("__pycache__/", ".pytest_cache/", ".ruff_cache/", ".venv", ".egg-info/")
+
+
+def _checkout_files() -> set[str] | None:
+    """Untracked and ignored paths of the checkout per ``git status``, or None without git or a repository."""
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        result = subprocess.run(
+            [git, "status", "--porcelain", "--untracked-files=all", "--ignored=matching"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if result.returncode != 0:  # not a git checkout (e.g. an unpacked sdist)
+        return None
+    lines = {line[3:] for line in result.stdout.splitlines() if line.startswith(("??", "!!"))}
+    return {line for line in lines if not any(part in line for part in _ALLOWED_LEFTOVERS)}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Send everything a test writes to a temporary IMPACT_HOME; forget the developer's own settings."""
+    home = Path(tempfile.mkdtemp(prefix="impact-test-home-"))
+    config._impact_home = home  # removed in pytest_unconfigure
+    for name in [n for n in os.environ if n.startswith("IMPACT_") and not n.startswith("IMPACT_TEST_")]:
+        del os.environ[name]
+    os.environ["IMPACT_HOME"] = str(home)
+    os.environ.setdefault("IMPACT_TEST_ARTIFACTS", str(home / "test-artifacts"))
+    config._impact_checkout_before = _checkout_files()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if it left new files in the repository (only when git can tell)."""
+    before = getattr(session.config, "_impact_checkout_before", None)
+    after = _checkout_files()
+    if before is None or after is None:
+        return
+    new = sorted(after - before)
+    if new:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "the test run wrote into the repository: " + ", ".join(new)
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = getattr(config, "_impact_home", None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def records():
-    report = load_records(PROJECT_ROOT / "data")
+    report = load_records(SEED_DATA_DIR)
     assert report.failures.empty, report.failures
     return report.records
 

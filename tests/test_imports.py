@@ -58,6 +58,7 @@ def count(engine, table="incidents") -> int:
         return connection.execute(sa.select(sa.func.count()).select_from(TABLES[table])).scalar_one()
 
 
+@pytest.mark.slow  # the whole 6,650-row real file
 def test_cir_fixture_every_row_accounted_for(cir_file, store):
     engine, settings = store
     report = import_file(cir_file, engine, settings, "mapped", CIR_MAPPING)
@@ -189,6 +190,7 @@ def test_place_without_coordinates_is_geocoded_or_reported(cir_file, store, tmp_
     assert any(r["line"] == 3 and "ambiguous" in r["rule"].lower() for r in report.rejections)
 
 
+@pytest.mark.slow  # imports the whole real file, exports and re-imports it
 def test_canonical_export_reimports_with_identical_totals(cir_file, store, tmp_path):
     from dashboard.io.csv_writer import to_csv_bytes
     from dashboard.io.extract import hxl_csv_bytes

@@ -15,6 +15,8 @@ from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.load import Records, typed_table
 from geo.boundaries import load_boundaries
 
+pytestmark = pytest.mark.slow  # building a million synthetic incidents takes most of a minute
+
 PAYLOAD_LIMIT = 500 * 1024
 VIEWS = {
     "country, zoom 6": MapView(6, 44.3, 22.1, 52.4, 40.2),
@@ -40,7 +42,7 @@ def outlines():
 @pytest.mark.parametrize("filters", [Filters(), Filters(oblasts=("Kharkiv Oblast",))], ids=["all", "Kharkiv Oblast"])
 def test_payload_bounded_at_three_zoom_levels(million, outlines, name, filters):
     mask = incident_mask(million, filters)
-    m = build_map(million, million.incidents[mask], million.impacts.iloc[:0], outlines, view=VIEWS[name])
+    m = build_map(million, million.incidents[mask], outlines, view=VIEWS[name])
     payload = len(m.get_root().render().encode())
     assert payload <= PAYLOAD_LIMIT, f"{name}: {payload:,} bytes"
 
@@ -85,7 +87,7 @@ def test_payload_bounded_when_markers_are_at_the_limit(million, outlines):
     counts = located["place_key"].value_counts()  # per place, whatever the spelling: the filter finds them all
     city = counts[counts <= MARKER_LIMIT].index[0]  # "geonames:<id>", which the city filter takes as it is
     mask = incident_mask(million, Filters(cities=(city,)))
-    m = build_map(million, million.incidents[mask], million.impacts.iloc[:0], outlines, view=VIEWS["country, zoom 6"])
+    m = build_map(million, million.incidents[mask], outlines, view=VIEWS["country, zoom 6"])
     html = m.get_root().render()
     assert "impact-incident" in html and "impact-cell" not in html
     assert len(html.encode()) <= PAYLOAD_LIMIT, f"{city}: {len(html.encode()):,} bytes"

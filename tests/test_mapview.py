@@ -5,20 +5,34 @@ from __future__ import annotations
 import json
 import re
 
+import folium
 import pandas as pd
 import pytest
 
-from dashboard.map.view import base_map, build_map, data_layers, external_links, incident_features
+from dashboard.map.view import base_map, build_map, data_layers, incident_features
 from dashboard.query.totals import Filters, filter_incidents, impacts_in_view
 from dashboard.records.load import load_records
 from geo.boundaries import load_boundaries
 from tests.builders import record_folder
 
 
+def external_links(m: folium.Map) -> list[str]:
+    """Every script or stylesheet URL of the map (and its children) that points at another host."""
+    links = []
+    elements = [m]
+    while elements:
+        element = elements.pop()
+        for _, url in [*getattr(element, "default_js", []), *getattr(element, "default_css", [])]:
+            if "://" in url or url.startswith("//"):
+                links.append(url)
+        elements.extend(getattr(element, "_children", {}).values())
+    return links
+
+
 def render(records, boundaries, filters: Filters | None = None, **kwargs) -> str:
     filters = filters or Filters()
     incidents = filter_incidents(records, filters)
-    m = build_map(records, incidents, impacts_in_view(records, incidents, filters), boundaries, **kwargs)
+    m = build_map(records, incidents, boundaries, **kwargs)
     assert external_links(m) == []
     return m.get_root().render()
 
@@ -132,7 +146,7 @@ def test_record_values_are_escaped_in_popups_and_tooltips(hostile_records):
     records = hostile_records
     assert (records.incidents["description"].str.contains("<script>")).any()
     incidents = filter_incidents(records, Filters())
-    m = build_map(records, incidents, impacts_in_view(records, incidents, Filters()), load_boundaries(None))
+    m = build_map(records, incidents, load_boundaries(None))
     html = m.get_root().render()
     for raw in ("<script>alert(3)", "<img src=x", "<b onmouseover", "</script><script>"):
         assert raw not in html
@@ -149,7 +163,7 @@ def test_data_layers_are_a_separate_feature_group(records):
     boundaries = load_boundaries(None)
     a = base_map(boundaries).get_root().render()
     incidents = filter_incidents(records, Filters(cities=("Odesa",)))
-    group = data_layers(records, incidents, impacts_in_view(records, incidents, Filters()), boundaries)
+    group = data_layers(records, incidents, boundaries)
     assert "inc-004" not in a
     assert len(group._children) == 2
 

@@ -53,3 +53,17 @@ def test_a_snapshot_written_before_place_keys_were_geonames_ids_is_not_read(sett
         frame.to_parquet(old / f"{table}.parquet", index=False)
     again = load_records(engine, settings)
     assert again.incidents["place_key"].str.startswith("geonames:").sum() == 4
+
+
+def test_a_damaged_snapshot_is_rebuilt_and_logged(settings, tmp_path, caplog):
+    settings = settings.__class__(**{**settings.__dict__, "cache_dir": tmp_path / "cache"})
+    engine = open_store(settings)
+    load_records(engine, settings)
+    damaged = snapshot_dir(settings, store_version(engine)) / "incidents.parquet"
+    damaged.write_bytes(b"not parquet")
+    with caplog.at_level("WARNING", logger="dashboard.store.snapshot"):
+        records = load_records(engine, settings)
+    assert len(records.incidents) == 5  # the store's records, not an error
+    [message] = [r.getMessage() for r in caplog.records if r.name == "dashboard.store.snapshot"]
+    assert "unreadable" in message and str(damaged.parent) in message and "\n" not in message
+    pd.read_parquet(damaged)  # the rebuilt snapshot reads again

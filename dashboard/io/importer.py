@@ -36,7 +36,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dashboard.config import PROJECT_ROOT, Settings
+from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.io.formats.registry import DEFAULT_FORMAT, input_format
 from dashboard.io.locate import fill_locations, unlocated
@@ -100,7 +100,7 @@ def import_file(
     dry_run: bool = False,
     sync: bool = False,
     progress: Progress | None = None,
-    root: Path = PROJECT_ROOT,
+    root: Path = RESOURCE_ROOT,
 ) -> ImportReport:
     """Import one CSV file (see the module docstring). Nothing is written when ``dry_run``.
 
@@ -129,7 +129,7 @@ def plan_file(
     dry_run: bool = False,
     sync: bool = False,
     progress: Progress | None = None,
-    root: Path = PROJECT_ROOT,
+    root: Path = RESOURCE_ROOT,
     earlier: Sequence[PlannedFile] = (),
 ) -> PlannedFile:
     """Everything :func:`import_file` does short of writing.
@@ -342,7 +342,7 @@ def import_path(
     dry_run: bool = False,
     sync: bool = False,
     progress: Progress | None = None,
-    root: Path = PROJECT_ROOT,
+    root: Path = RESOURCE_ROOT,
     only_into_empty: bool = False,
 ) -> list[ImportReport]:
     """Import a file, or every record file of a canonical folder in one transaction.

@@ -13,7 +13,7 @@ import pandas as pd
 from dashboard.map.cells import OBLAST_AREA_STYLE
 from dashboard.query.index import index_of
 from dashboard.records.load import Records
-from geo.boundaries import Boundaries, display_outline
+from geo.boundaries import Boundaries
 
 AREA_POPUP_LIMIT = (
     20  # oblast-level reports listed in one area's popup  # an oblast-sized circle when no outline is available
@@ -143,7 +143,7 @@ def incident_features(
         popup = "<hr>".join(popups)
         if area_counts[iso] > len(popups):
             popup += f"<hr>… and {area_counts[iso] - len(popups):,} more oblast-level reports (see the Incidents tab)"
-        outline = display_outline(boundaries, iso)
+        outline = boundaries.outlines.get(iso)
         if outline is not None:
             features.append(
                 {

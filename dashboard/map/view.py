@@ -11,13 +11,12 @@ dashed circle marked approximate.
 
 Examples
 --------
->>> from pathlib import Path
+>>> from dashboard.config import SEED_DATA_DIR
 >>> from dashboard.records.load import load_records
->>> from dashboard.query.totals import Filters, filter_incidents, impacts_in_view
+>>> from dashboard.query.totals import Filters, filter_incidents
 >>> from geo.boundaries import load_boundaries
->>> records = load_records(Path("data")).records
->>> incidents = filter_incidents(records, Filters())
->>> m = build_map(records, incidents, impacts_in_view(records, incidents, Filters()), load_boundaries(None))
+>>> records = load_records(SEED_DATA_DIR).records
+>>> m = build_map(records, filter_incidents(records, Filters()), load_boundaries(None))
 >>> "cdn." in m.get_root().render()
 False
 """
@@ -44,7 +43,7 @@ from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
 from dashboard.query.index import index_of
 from dashboard.records.load import Records
-from geo.boundaries import Boundaries, display_geometry, display_outline
+from geo.boundaries import Boundaries
 
 UKRAINE_CENTRE = (48.4, 31.2)
 UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]]
@@ -154,26 +153,23 @@ def legend_html(boundary_note: str) -> str:
     return '<div style="font-weight:600">What was hit</div>' + "".join(rows)
 
 
-_OUTLINES: dict[int, list[dict]] = {}
+OUTLINE_STYLE = {"className": "impact-outline", "color": "#555", "weight": 1, "fill": True}
 
 
 def outline_features(boundaries: Boundaries) -> list[dict]:
-    """The oblast outlines as display features, simplified once per loaded boundary file."""
-    key = id(boundaries.frame)
-    if key not in _OUTLINES:
-        style = {"className": "impact-outline", "color": "#555", "weight": 1, "fill": True}
-        _OUTLINES[key] = [
-            {
-                "type": "Feature",
-                "geometry": display_geometry(row.geometry),
-                "properties": {
-                    "tooltip": esc(row.oblast),
-                    "style": {**style, "fillColor": "#f2f2f2", "fillOpacity": 0.4},
-                },
-            }
-            for row in boundaries.frame.itertuples()
-        ]
-    return _OUTLINES[key]
+    """The oblast outlines as display features (simplified once, when the boundaries were loaded)."""
+    names = dict(zip(boundaries.frame["oblast_iso"], boundaries.frame["oblast"], strict=True))
+    return [
+        {
+            "type": "Feature",
+            "geometry": geometry,
+            "properties": {
+                "tooltip": esc(names[iso]),
+                "style": {**OUTLINE_STYLE, "fillColor": "#f2f2f2", "fillOpacity": 0.4},
+            },
+        }
+        for iso, geometry in boundaries.outlines.items()
+    ]
 
 
 def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str = "") -> folium.Map:
@@ -200,7 +196,6 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
 def data_layers(
     records: Records,
     incidents: pd.DataFrame,
-    hit: pd.DataFrame,
     boundaries: Boundaries,
     view: MapView | None = None,
     asset_types: tuple[str, ...] = (),
@@ -259,7 +254,7 @@ def _oblast_name(iso: str) -> str:
 def _area_geometries(records: Records, boundaries: Boundaries) -> dict[str, dict]:
     """Each oblast's display outline, or its first oblast-level record's point when none is loaded."""
     if boundaries.available:
-        return {iso: display_outline(boundaries, iso) for iso in boundaries.frame["oblast_iso"]}
+        return dict(boundaries.outlines)
     level = records.incidents[records.incidents["geo_precision"] == "3"].drop_duplicates("oblast_iso")
     return {
         row.oblast_iso: {"type": "Point", "coordinates": [float(row.longitude), float(row.latitude)]}
@@ -270,7 +265,6 @@ def _area_geometries(records: Records, boundaries: Boundaries) -> dict[str, dict
 def build_map(
     records: Records,
     incidents: pd.DataFrame,
-    hit: pd.DataFrame,
     boundaries: Boundaries,
     tiles_url: str = "",
     tiles_attribution: str = "",
@@ -279,21 +273,5 @@ def build_map(
 ) -> folium.Map:
     """The whole map as one folium object (for tests, benchmarks and a standalone HTML file)."""
     m = base_map(boundaries, tiles_url, tiles_attribution)
-    data_layers(records, incidents, hit, boundaries, view, asset_types).add_to(m)
+    data_layers(records, incidents, boundaries, view, asset_types).add_to(m)
     return m
-
-
-def external_links(m: folium.Map) -> list[str]:
-    """Every script or stylesheet URL of the map that points at another host."""
-    links = []
-    for element in _walk(m):
-        for _, url in [*getattr(element, "default_js", []), *getattr(element, "default_css", [])]:
-            if "://" in url or url.startswith("//"):
-                links.append(url)
-    return links
-
-
-def _walk(element):
-    yield element
-    for child in getattr(element, "_children", {}).values():
-        yield from _walk(child)

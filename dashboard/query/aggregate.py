@@ -10,8 +10,9 @@ Oblast-level records are summed per oblast and drawn as that oblast's area.
 Examples
 --------
 >>> view = MapView(zoom=6, south=44.3, west=22.1, north=52.4, east=40.2)
->>> round(view.cell_degrees(), 2)
-0.88
+>>> padded = view.padded()  # half the view's size added on every side
+>>> round(padded.south, 2), round(padded.west, 2), round(padded.north, 2), round(padded.east, 2)
+(40.25, 13.05, 56.45, 49.25)
 """
 
 from __future__ import annotations
@@ -39,9 +40,6 @@ class MapView:
     west: float = 22.1
     north: float = 52.4
     east: float = 40.2
-
-    def cell_degrees(self) -> float:
-        return 360.0 * CELL_PX / (256 * 2**self.zoom)
 
     def padded(self, share: float = 0.5) -> MapView:
         """The view grown by ``share`` of its size on every side, so a small pan needs no refetch."""

@@ -9,6 +9,7 @@ SQLite takes several seconds; the same rows from Parquet take a fraction of that
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from dashboard.records.load import Records
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.sql import read_records, store_version
 from geo.place_ids import KEY_FORMAT
+
+log = logging.getLogger(__name__)
 
 
 def snapshot_dir(settings: Settings, version: int) -> Path:
@@ -35,7 +38,13 @@ def load_records(engine: Engine, settings: Settings) -> Records:
     if all((folder / f"{table}.parquet").is_file() for table in SCHEMAS):
         try:
             return Records(**{table: pd.read_parquet(folder / f"{table}.parquet") for table in SCHEMAS})
-        except Exception:  # a damaged snapshot is rebuilt from the store
+        except Exception as exc:  # a damaged snapshot is rebuilt from the store
+            log.warning(
+                "Parquet snapshot %s is unreadable (%s: %s); rebuilding it from the store",
+                folder,
+                type(exc).__name__,
+                exc,
+            )
             shutil.rmtree(folder, ignore_errors=True)
     records = read_records(engine)
     _write(records, folder)

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard.config import PROJECT_ROOT
+from dashboard.config import MAPPINGS_DIR
 from dashboard.io.formats.mapped import MappingError
 from dashboard.io.formats.registry import DEFAULT_FORMAT, detect_format, input_formats
 from dashboard.io.importer import import_file
@@ -23,7 +23,7 @@ from dashboard.ui import shared
 # and a readable report both argue for files a few hundred thousand rows long at most.
 MAX_UPLOAD_MB = 100
 ACCEPTED_TYPES = ["csv"]
-MAPPINGS = sorted((PROJECT_ROOT / "examples" / "mappings").glob("*.toml"))
+MAPPINGS = sorted(MAPPINGS_DIR.glob("*.toml"))
 FORMATS = input_formats()
 
 settings = shared.settings()
