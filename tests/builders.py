@@ -2,7 +2,12 @@
 
 Examples
 --------
->>> folder = record_folder(tmp, incidents_edit=lambda text: text.replace("inc-001", "inc-009"))  # doctest: +SKIP
+>>> import tempfile
+>>> from dashboard.records.load import load_records
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     folder = record_folder(Path(tmp), incidents_edit=lambda text: text.replace("inc-001", "inc-009"))
+...     "inc-009" in set(load_records(folder).records.incidents["incident_id"])
+True
 """
 
 from __future__ import annotations

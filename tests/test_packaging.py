@@ -93,7 +93,8 @@ def test_the_installed_command_gives_the_seed_totals_from_any_folder(installed, 
     assert json.loads(result.stdout)["attacks"] == 5
     # The store was filled with no rejected row: the quotes were found in the bundled article.
     assert (tmp_path / "home" / "impact.sqlite").is_file()
-    assert not (tmp_path / "home" / "rejected").exists()
+    # The import logs go to the quarantine folder; a rejected row would be a *.rejected.csv beside them.
+    assert not list((tmp_path / "home" / "rejected").glob("*.rejected.csv"))
 
 
 def test_the_installed_package_reads_only_its_own_files(installed, tmp_path):
