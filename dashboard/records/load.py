@@ -28,6 +28,7 @@ import pyarrow.csv as pa_csv
 
 from dashboard.records.checks import cross_file_failures
 from dashboard.records.failures import FAILURE_COLUMNS, failure
+from dashboard.records.kinds import NOT_BLANK
 from dashboard.records.schemas import SCHEMAS, RecordSchema
 from geo.place_ids import record_place_keys
 
@@ -143,9 +144,6 @@ def read_header(data: bytes) -> list[str]:
 # cell for cell, and a row is exactly one line (no quote is left open across a line break).
 _FIELD = r'(?:"(?:[^"\r\x00]|"")*"|[^",\r\x00]*)'
 _WELL_FORMED_LINE = rf"^{_FIELD}(?:,{_FIELD})*$"
-# Every character Python's str.strip() removes: a row of only these cells is blank.
-_PY_WHITESPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-_NOT_BLANK = "[^" + "".join(f"\\x{{{ord(c):x}}}" for c in _PY_WHITESPACE) + "]"
 
 
 def _arrow_one_row_per_line(text: str) -> pd.DataFrame | None:
@@ -189,9 +187,12 @@ def _arrow_one_row_per_line(text: str) -> pd.DataFrame | None:
     if table.num_rows != len(numbers):
         return None
     # Rows whose cells are all whitespace are blank and skipped, as the Python reader does.
-    kept = np.zeros(table.num_rows, dtype=bool)
-    for name in names:
-        kept |= pc.match_substring_regex(table[name], _NOT_BLANK).to_numpy(zero_copy_only=False)
+    # The first cell (an id, mostly) settles it for nearly every row.
+    kept = pc.match_substring_regex(table[names[0]], NOT_BLANK).to_numpy(zero_copy_only=False)
+    if not kept.all():
+        unsure = np.flatnonzero(~kept)
+        for name in names[1:]:
+            kept[unsure] |= pc.match_substring_regex(table[name].take(unsure), NOT_BLANK).to_numpy(zero_copy_only=False)
     columns = {
         name: pd.Series(pd.arrays.ArrowStringArray(pc.cast(table[name], pa.large_string())), dtype="str")
         for name in names
