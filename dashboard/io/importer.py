@@ -243,6 +243,9 @@ def _plan(engine: Engine, records) -> dict:
         key = SCHEMAS[table].key
         keys = incoming[key].to_numpy(dtype=object)
         stored = read_table_typed(engine, table, ids=keys.tolist())
+        if stored.empty:  # nothing to compare with (a first fill): every row is new, no hashing
+            plan[table] = {"new": incoming, "updated": incoming.iloc[:0], "unchanged": 0}
+            continue
         incoming_hashes = _row_hashes(incoming, table).to_numpy()
         stored_hashes = _row_hashes(stored, table)
         # Position of each incoming key among the stored rows, -1 when new.

@@ -320,13 +320,20 @@ def validate_texts(
             file_failures += cross_failures
             bad_lines |= _lines_of(cross_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]
-        failures += [f for f in file_failures if f not in failures]
+        # Each failure once: a set of the ones listed, not a scan of the list per failure.
+        listed = {_failure_key(f) for f in failures}
+        failures += [f for f in file_failures if _failure_key(f) not in listed]
         if bad_lines:
             rejected[table] = _with_reasons(raw.loc[sorted(bad_lines)], file_failures)
     records = Records(**{table: typed_table(table, accepted[table]) for table in SCHEMAS})
     failure_frame = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
     failure_frame["line"] = failure_frame["line"].astype("Int64")
     return LoadReport(records, failure_frame, rejected)
+
+
+def _failure_key(f: dict) -> tuple:
+    """A failure as a hashable value, equal exactly when the failure dicts are equal."""
+    return tuple(sorted(f.items()))
 
 
 def _lines_of(failures: list[dict], frame: pd.DataFrame) -> set[int]:
