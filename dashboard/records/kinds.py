@@ -57,6 +57,19 @@ def blank_cells(text: pd.Series) -> np.ndarray:
     return ~pc.match_substring_regex(array, NOT_BLANK).to_numpy(zero_copy_only=False)
 
 
+_WHITESPACE_CLASS = NOT_BLANK.replace("[^", "[", 1)
+_PADDED = f"^{_WHITESPACE_CLASS}|{_WHITESPACE_CLASS}$"
+
+
+def _stripped(values: np.ndarray) -> np.ndarray:
+    """Object array of ``str.strip()`` of each string; only padded strings pay a Python call."""
+    stripped = np.array(values, dtype=object)
+    if len(stripped):
+        padded = np.flatnonzero(_matches(stripped, _PADDED))
+        stripped[padded] = [value.strip() for value in stripped[padded]]
+    return stripped
+
+
 class Kind:
     """What every kind provides; the defaults are free text's, subclasses override what differs."""
 
@@ -85,7 +98,7 @@ class Kind:
         over a million rows costs one hash pass, and a small file a few microseconds.
         """
         codes, distinct = pd.factorize(text.to_numpy(dtype=object, na_value=""))
-        stripped = np.array([value.strip() for value in distinct], dtype=object)
+        stripped = _stripped(distinct)
         blank = stripped == ""
         passes = np.zeros(len(stripped), dtype=bool)
         if (~blank).any():
