@@ -172,3 +172,29 @@ def test_a_long_quote_is_read_and_the_csv_limit_is_put_back():
         assert csv.field_size_limit() == 50_000
     finally:
         csv.field_size_limit(before)
+
+
+def test_arrow_reader_agrees_with_python_reader_or_declines():
+    from dashboard.records.load import _arrow_one_row_per_line, _one_row_per_line
+
+    cases = [
+        "a,b\n1,2\n",
+        'a,b\n"x,y","q""z"\n\n3,4\n',
+        "a,b\n  , \n5,6\n",
+        " a , b \n1,2",
+        "a,b\n\u00a0,\n1,2\n",
+        "a,b\n1,2,3\n",
+        'a,b\n"1\n2",3\n',
+        'a,b\n"a"b,c\n',
+        'a,b\nx"y,z\n',
+        "a,b\r\n1,2\r\n",
+        "a,b\n\x00,1\n",
+        "a,b\n1\n",
+    ]
+    for text in cases:
+        quick = _arrow_one_row_per_line(text)
+        if quick is None:
+            continue
+        python = _one_row_per_line(text)
+        assert python is not None, text
+        pd.testing.assert_frame_equal(quick, python)

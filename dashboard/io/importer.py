@@ -174,7 +174,8 @@ def plan_file(
     known_ids = _stored_ids(engine)
     for before in earlier:
         for table, schema in SCHEMAS.items():
-            known_ids.setdefault(table, set()).update(before.records.table(table)[schema.key])
+            # From a numpy object array: iterating a pyarrow-backed Series costs a Python call per id.
+            known_ids.setdefault(table, set()).update(before.records.table(table)[schema.key].to_numpy(dtype=object))
     known_sources = pd.concat([before.records.sources for before in earlier]) if earlier else None
     checked = validate_texts(texts, root, known_ids=known_ids, known_sources=known_sources)
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
@@ -242,6 +243,9 @@ def _plan(engine: Engine, records) -> dict:
         key = SCHEMAS[table].key
         keys = incoming[key].to_numpy(dtype=object)
         stored = read_table_typed(engine, table, ids=keys.tolist())
+        if stored.empty:  # nothing to compare with (a first fill): every row is new, no hashing
+            plan[table] = {"new": incoming, "updated": incoming.iloc[:0], "unchanged": 0}
+            continue
         incoming_hashes = _row_hashes(incoming, table).to_numpy()
         stored_hashes = _row_hashes(stored, table)
         # Position of each incoming key among the stored rows, -1 when new.

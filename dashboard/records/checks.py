@@ -57,7 +57,7 @@ def cross_file_failures(
         target_table, target_column = spec.references.split(".")
         known = set(known_ids.get(target_table, set()))
         if target_table in accepted:
-            known |= set(accepted[target_table][target_column])
+            known |= set(accepted[target_table][target_column].to_numpy(dtype=object))
         bad = frame[(frame[name] != "").to_numpy(dtype=bool) & ~is_in(frame[name], known)]
         failures += _rows(
             file, bad.index, name, bad[name], f"must name an accepted record in {SCHEMAS[target_table].file}"

@@ -20,10 +20,15 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from dashboard.records.checks import cross_file_failures
 from dashboard.records.failures import FAILURE_COLUMNS, failure
+from dashboard.records.kinds import NOT_BLANK
 from dashboard.records.schemas import SCHEMAS, RecordSchema
 from geo.place_ids import record_place_keys
 
@@ -86,7 +91,9 @@ def read_text_csv(data: bytes, file: str) -> tuple[pd.DataFrame, list[dict]]:
     # csv's field limit is process-wide: raised for this read only, then put back.
     previous_limit = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
-        quick = None if bad_lines else _one_row_per_line(text)
+        quick = None if bad_lines else _arrow_one_row_per_line(text)
+        if quick is None and not bad_lines:
+            quick = _one_row_per_line(text)
         if quick is not None:
             return quick, failures
         reader = csv.reader(io.StringIO(text, newline=""))
@@ -130,6 +137,70 @@ def read_header(data: bytes) -> list[str]:
     """The header cells of CSV bytes (the first record), stripped; empty for an empty file."""
     first = data[:65536].decode("utf-8-sig", errors="replace")
     return [cell.strip() for cell in next(csv.reader(io.StringIO(first, newline="")), [])]
+
+
+# A line of well-formed CSV fields: each unquoted (no quote, comma, CR or NUL) or wholly
+# quoted with inner quotes doubled. On such lines Python's csv and pyarrow's reader agree
+# cell for cell, and a row is exactly one line (no quote is left open across a line break).
+_FIELD = r'(?:"(?:[^"\r\x00]|"")*"|[^",\r\x00]*)'
+_WELL_FORMED_LINE = rf"^{_FIELD}(?:,{_FIELD})*$"
+
+
+def _arrow_one_row_per_line(text: str) -> pd.DataFrame | None:
+    """:func:`_one_row_per_line` by pyarrow's CSV reader, used only where provably the same.
+
+    Every line must be well-formed CSV (``_WELL_FORMED_LINE``), no longer than the field
+    limit and no CR anywhere; then each line is one row and both readers give the same
+    cells. Returns None otherwise (or on any reader error), and the Python reader decides.
+    """
+    if "\r" in text or not text:
+        return None
+    data = text.encode("utf-8")
+    lines = pc.split_pattern(pa.array([data], type=pa.large_string()), "\n")[0].values
+    if data.endswith(b"\n"):
+        lines = lines.slice(0, len(lines) - 1)
+    lengths = pc.binary_length(lines).to_numpy(zero_copy_only=False)
+    if len(lines) < 2 or lengths.max() > MAX_FIELD_CHARS or lengths[0] == 0:
+        return None
+    if not pc.all(pc.match_substring_regex(lines, _WELL_FORMED_LINE)).as_py():
+        return None
+    header = [
+        cell.strip() for cell in next(csv.reader(io.StringIO(text[: text.index("\n")] if "\n" in text else text)))
+    ]
+    width = len(header)
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, use_threads=True),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=False, ignore_empty_lines=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    # Empty lines are skipped by both readers; the others are the rows, in order.
+    numbers = np.flatnonzero(lengths[1:] != 0) + 2
+    if table.num_rows != len(numbers):
+        return None
+    # Rows whose cells are all whitespace are blank and skipped, as the Python reader does.
+    # The first cell (an id, mostly) settles it for nearly every row.
+    kept = pc.match_substring_regex(table[names[0]], NOT_BLANK).to_numpy(zero_copy_only=False)
+    if not kept.all():
+        unsure = np.flatnonzero(~kept)
+        for name in names[1:]:
+            kept[unsure] |= pc.match_substring_regex(table[name].take(unsure), NOT_BLANK).to_numpy(zero_copy_only=False)
+    columns = {
+        name: pd.Series(pd.arrays.ArrowStringArray(pc.cast(table[name], pa.large_string())), dtype="str")
+        for name in names
+    }
+    frame = pd.DataFrame(columns)
+    frame.columns = header
+    frame.index = pd.Index(numbers, name="line")
+    return frame[kept] if not kept.all() else frame
 
 
 def _one_row_per_line(text: str) -> pd.DataFrame | None:
@@ -249,13 +320,20 @@ def validate_texts(
             file_failures += cross_failures
             bad_lines |= _lines_of(cross_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]
-        failures += [f for f in file_failures if f not in failures]
+        # Each failure once: a set of the ones listed, not a scan of the list per failure.
+        listed = {_failure_key(f) for f in failures}
+        failures += [f for f in file_failures if _failure_key(f) not in listed]
         if bad_lines:
             rejected[table] = _with_reasons(raw.loc[sorted(bad_lines)], file_failures)
     records = Records(**{table: typed_table(table, accepted[table]) for table in SCHEMAS})
     failure_frame = pd.DataFrame(failures, columns=FAILURE_COLUMNS)
     failure_frame["line"] = failure_frame["line"].astype("Int64")
     return LoadReport(records, failure_frame, rejected)
+
+
+def _failure_key(f: dict) -> tuple:
+    """A failure as a hashable value, equal exactly when the failure dicts are equal."""
+    return tuple(sorted(f.items()))
 
 
 def _lines_of(failures: list[dict], frame: pd.DataFrame) -> set[int]:

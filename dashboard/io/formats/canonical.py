@@ -33,7 +33,10 @@ def _is_hxl_row(row: pd.Series) -> bool:
 
 
 def _restore_formula_text(values: pd.Series) -> pd.Series:
-    starts = values.str.startswith("'") & values.str[1:2].isin(FORMULA_STARTS)
+    starts = values.str.startswith("'")
+    if not starts.any():  # most columns: one vectorised test, no copy
+        return values
+    starts &= values.str[1:2].isin(FORMULA_STARTS)
     return values.where(~starts, values.str[1:])
 
 
