@@ -145,3 +145,18 @@ def store_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'impact.sqlite'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(tmp_path, boundary_file):
+    """A fresh SQLite store filled with the seed, with the bundled boundaries: (engine, settings) for imports."""
+    from dashboard.io.open import open_store
+
+    settings = Settings.from_env(
+        {
+            "IMPACT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite'}",
+            "IMPACT_QUARANTINE_DIR": str(tmp_path / "imports"),
+            "IMPACT_BOUNDARY_FILE": str(boundary_file),
+        }
+    )
+    return open_store(settings), settings

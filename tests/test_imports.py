@@ -29,18 +29,6 @@ def cir_file():
     return CIR
 
 
-@pytest.fixture
-def store(tmp_path, boundary_file):
-    settings = Settings.from_env(
-        {
-            "IMPACT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite'}",
-            "IMPACT_QUARANTINE_DIR": str(tmp_path / "imports"),
-            "IMPACT_BOUNDARY_FILE": str(boundary_file),
-        }
-    )
-    return open_store(settings), settings
-
-
 def cir_rows(*lines: int) -> list[list[str]]:
     """Header plus the fixture rows starting at the given file lines (2 = first data row)."""
     rows = list(csv.reader(CIR.open(encoding="utf-8", newline="")))

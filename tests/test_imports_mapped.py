@@ -11,29 +11,15 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from dashboard import cli
-from dashboard.config import MAPPINGS_DIR, Settings
+from dashboard.config import MAPPINGS_DIR
 from dashboard.io.importer import import_file
-from dashboard.io.open import open_store
 from dashboard.store.sql import read_records
 
 SAMPLE = Path(__file__).parent / "files" / "mapped" / "cir_monitor_sample.csv"
 MAPPING = MAPPINGS_DIR / "cir_russia_ukraine_monitor.toml"
 SEED_INCIDENTS = 5
-
-
-@pytest.fixture
-def store(tmp_path, boundary_file):
-    settings = Settings.from_env(
-        {
-            "IMPACT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite'}",
-            "IMPACT_QUARANTINE_DIR": str(tmp_path / "imports"),
-            "IMPACT_BOUNDARY_FILE": str(boundary_file),
-        }
-    )
-    return open_store(settings), settings
 
 
 def sample_rows(*lines: int) -> list[list[str]]:
