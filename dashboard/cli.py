@@ -123,16 +123,70 @@ def format_summary(totals: dict, unresolved: dict[str, int] | None = None) -> st
     return "\n".join(lines)
 
 
+# Streamlit settings `impact serve` fixes unless the caller sets them (a command-line option
+# or a STREAMLIT_* variable): closed by default, nothing fetched, no tracebacks in the browser.
+SERVE_DEFAULTS = {
+    # Only this machine can reach the page; `--server.address 0.0.0.0` opens it to the network.
+    "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
+    "STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION": "true",
+    "STREAMLIT_SERVER_ENABLE_CORS": "true",
+    "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "100",  # MB; the import page states the same limit
+    "STREAMLIT_SERVER_RUN_ON_SAVE": "false",
+    "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+    "STREAMLIT_GLOBAL_DEVELOPMENT_MODE": "false",
+    # The browser gets a generic message; the traceback goes to the server's log only.
+    "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "none",
+    "STREAMLIT_CLIENT_SHOW_ERROR_LINKS": "false",  # links to search engines with the error text
+    "STREAMLIT_CLIENT_TOOLBAR_MODE": "viewer",  # no Deploy button, no developer menu
+    "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+}
+
+
+def _option(streamlit_args: list[str], name: str) -> str | None:
+    """The value of ``--name value`` or ``--name=value`` among Streamlit's options, if given."""
+    for position, arg in enumerate(streamlit_args):
+        if arg == f"--{name}" and position + 1 < len(streamlit_args):
+            return streamlit_args[position + 1]
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def serve_environment(streamlit_args: list[str], environ: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Streamlit's environment for ``impact serve`` and the warnings to print before it starts.
+
+    >>> env, warnings = serve_environment([], {})
+    >>> env["STREAMLIT_SERVER_ADDRESS"], env["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"], warnings
+    ('127.0.0.1', 'none', [])
+    >>> env, warnings = serve_environment(["--server.address", "0.0.0.0"], {"IMPACT_ALLOW_WRITES": "1"})
+    >>> print(warnings[0])  # doctest: +ELLIPSIS
+    impact: imports are on (IMPACT_ALLOW_WRITES) and the page listens on 0.0.0.0: ...
+    """
+    from dashboard.config import is_true
+
+    env = dict(environ)
+    # The page's own scripts are served from dashboard/ui/static; nothing else may be fetched.
+    env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] = "true"
+    for name, value in SERVE_DEFAULTS.items():
+        env.setdefault(name, value)
+    address = _option(streamlit_args, "server.address") or env["STREAMLIT_SERVER_ADDRESS"]
+    warnings = []
+    if is_true(env.get("IMPACT_ALLOW_WRITES", "")) and address not in ("127.0.0.1", "localhost", "::1"):
+        warnings.append(
+            f"impact: imports are on (IMPACT_ALLOW_WRITES) and the page listens on {address}: "
+            "anyone who can reach it can change the stored records"
+        )
+    return env, warnings
+
+
 def serve(streamlit_args: list[str]) -> int:
     """Run Streamlit on the dashboard; its own options and STREAMLIT_* variables pass through."""
     from dashboard.map.static_assets import ensure_vendor_assets
 
     ensure_vendor_assets()
-    env = dict(os.environ)
-    # The page's own scripts are served from dashboard/ui/static; nothing else may be fetched.
-    env["STREAMLIT_SERVER_ENABLE_STATIC_SERVING"] = "true"
-    env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
-    env.setdefault("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "100")  # MB; the import page states the same limit
+    env, warnings = serve_environment(streamlit_args, dict(os.environ))
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), *streamlit_args]
     # Become Streamlit rather than wait for it: a SIGTERM to `impact serve` then stops the
     # server itself instead of leaving it running without a parent.

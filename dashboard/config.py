@@ -33,6 +33,15 @@ MAPPINGS_DIR = RESOURCE_ROOT / "examples" / "mappings"
 BUNDLED_BOUNDARY_FILE = PROJECT_ROOT / "geo" / "data" / "ukr_adm1_geoboundaries_simplified.geojson"
 
 
+def is_true(text: str) -> bool:
+    """Whether an environment value switches a setting on ("1", "true", "yes", "on"; any case).
+
+    >>> is_true("1"), is_true("TRUE"), is_true(""), is_true("0"), is_true("no")
+    (True, True, False, False, False)
+    """
+    return text.strip().casefold() in {"1", "true", "yes", "on"}
+
+
 def default_home() -> Path:
     """The per-user data folder (e.g. ~/.local/share/impact-dashboard): never inside the installed package."""
     return Path(platformdirs.user_data_dir("impact-dashboard", appauthor=False))
@@ -50,6 +59,7 @@ class Settings:
     tiles_attribution: str
     quarantine_dir: Path
     cache_dir: Path
+    allow_writes: bool = False
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -82,6 +92,10 @@ class Settings:
             "IMPACT_CACHE_DIR",
             "Parquet snapshots of the store for fast starts; default IMPACT_HOME/cache/",
         ),
+        "allow_writes": (
+            "IMPACT_ALLOW_WRITES",
+            "1 turns on the page's import page (anyone who reaches the page can import); default off",
+        ),
     }
 
     @classmethod
@@ -98,6 +112,7 @@ class Settings:
             tiles_attribution=env.get("IMPACT_TILES_ATTRIBUTION", ""),
             quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or home / "rejected"),
             cache_dir=Path(env.get("IMPACT_CACHE_DIR") or home / "cache"),
+            allow_writes=is_true(env.get("IMPACT_ALLOW_WRITES", "")),
         )
 
 

@@ -42,6 +42,7 @@ def server(settings, boundary_file, tmp_path):
         STREAMLIT_SERVER_PORT=str(port),
         STREAMLIT_SERVER_HEADLESS="true",
         STREAMLIT_SERVER_ADDRESS="127.0.0.1",
+        IMPACT_ALLOW_WRITES="1",  # the import test uploads; writes are off by default
     )
     log = open(tmp_path / "serve.log", "w")
     process = subprocess.Popen(

@@ -14,4 +14,7 @@ page = st.navigation(
         st.Page("import_page.py", title="Import data", url_path="import"),
     ]
 )
-page.run()
+try:
+    page.run()
+except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
+    shared.show_unexpected_error(page.url_path or "main")

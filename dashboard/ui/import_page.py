@@ -28,6 +28,15 @@ FORMATS = input_formats()
 
 settings = shared.settings()
 st.title("Import data")
+if not settings.allow_writes:
+    # Checked here, on the server, on every run: nothing below (upload, preview, confirm) exists
+    # for a session while writes are off.
+    st.info(
+        "Imports are turned off on this server: the page is read-only for everyone who can reach it. "
+        "To import, run `impact import FILE` on the server, or start the dashboard with "
+        "IMPACT_ALLOW_WRITES=1 on a machine only trusted users can reach."
+    )
+    st.stop()
 st.caption(
     f"CSV files up to {MAX_UPLOAD_MB} MB. Nothing is written until you confirm; rejected rows are kept "
     f"in {settings.quarantine_dir} with the reason, ready to fix and import again."

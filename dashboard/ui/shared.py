@@ -7,6 +7,9 @@ makes every page read the new records on its next rerun.
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 import streamlit as st
 from sqlalchemy.engine import Engine
 
@@ -18,6 +21,20 @@ from dashboard.records.load import Records
 from dashboard.store.snapshot import load_records
 from dashboard.store.sql import store_version
 from geo.boundaries import Boundaries, load_boundaries
+
+# The start of the message the browser gets for an error no page handles (tests look for it).
+UNEXPECTED_ERROR = "The page could not be shown because of an unexpected error"
+log = logging.getLogger("dashboard.ui")
+
+
+def show_unexpected_error(page_name: str) -> None:
+    """Log the exception being handled with a reference, and show the reference, not the traceback.
+
+    The traceback may quote record data or server paths: it goes to the server's log only.
+    """
+    reference = uuid.uuid4().hex[:8]
+    log.exception("page %s failed (reference %s)", page_name, reference)
+    st.error(f"{UNEXPECTED_ERROR} (reference {reference}). The details are in the server's log under that reference.")
 
 
 def settings() -> Settings:
