@@ -1,7 +1,9 @@
 """Map features for individual records: incidents styled by what they hit, facilities, oblast-level areas.
 
-Every value from a record is HTML-escaped here; the features reach the browser as
-JSON (see ``dashboard.map.view.DataLayer``), never inside a JavaScript template literal.
+Every value from a record goes through ``records.safe_text.html_text`` here: escaped
+(``$`` and backticks too) and isolated in a ``<bdi>``, so a right-to-left override in a
+record cannot reverse the popup's own labels. The features reach the browser as JSON
+(see ``dashboard.map.view.DataLayer``), never inside a JavaScript template literal.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 from dashboard.map.cells import OBLAST_AREA_STYLE
 from dashboard.query.index import index_of
 from dashboard.records.load import Records
+from dashboard.records.safe_text import html_text
 from geo.boundaries import Boundaries
 
 AREA_POPUP_LIMIT = (
@@ -38,7 +41,7 @@ PRECISION_LABELS = {"1": "exact site", "2": "settlement centre (approximate)", "
 
 
 def esc(value: object) -> str:
-    """HTML-escape a record value; blanks and missing values become an empty string."""
+    """HTML-escape the application's own text and ids; record text goes through ``html_text``."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return html.escape(str(value), quote=True)
@@ -66,25 +69,25 @@ def _facility_items(hit: pd.DataFrame) -> dict[str, str]:
     """Per incident, its facilities as escaped list items (one pass over the impacts)."""
     if hit.empty:
         return {}
-    items = "<li>" + hit["name"].map(esc) + ": " + hit["state_after"].str.replace("_", " ").map(esc) + "</li>"
+    items = "<li>" + hit["name"].map(html_text) + ": " + hit["state_after"].str.replace("_", " ").map(esc) + "</li>"
     return items.groupby(hit["incident_id"]).agg("".join).to_dict()
 
 
 def _incident_popup(row, source_title: str, facility_rows: str) -> str:
-    place = esc(row.place) if row.place else f"{esc(row.oblast)} (oblast-level report)"
+    place = html_text(row.place) if row.place else f"{html_text(row.oblast)} (oblast-level report)"
     return (
-        f"<b>{place}</b>, {esc(row.oblast)}<br>"
+        f"<b>{place}</b>, {html_text(row.oblast)}<br>"
         f"{esc(row.event_date.strftime('%Y-%m-%d'))} ({esc(row.date_precision)}; "
-        f"as stated: {esc(row.date_as_stated)})<br>"
+        f"as stated: {html_text(row.date_as_stated)})<br>"
         f"Location: {esc(PRECISION_LABELS.get(row.geo_precision, row.geo_precision))}<br>"
         f"Weapons: {esc(row.weapons.replace(';', ', '))}<br>"
-        f"Perpetrator as reported: {esc(row.perpetrator_as_reported)}<br>"
-        f"{'Account and figures from: ' + esc(row.reported_by) + '<br>' if row.reported_by else ''}"
+        f"Perpetrator as reported: {html_text(row.perpetrator_as_reported)}<br>"
+        f"{'Account and figures from: ' + html_text(row.reported_by) + '<br>' if row.reported_by else ''}"
         f"Killed: {_figure(row.killed)} (children {_figure(row.children_killed)}); "
         f"injured: {_figure(row.injured)} (children {_figure(row.children_injured)})<br>"
         + (f"Facilities hit:<ul style='margin:2px 0 2px 16px;padding:0'>{facility_rows}</ul>" if facility_rows else "")
-        + f"<blockquote style='{QUOTE_STYLE}'>{esc(row.quote)}</blockquote>"
-        f"<small>Source: {esc(source_title)} [{esc(row.source_id)}]</small>"
+        + f"<blockquote style='{QUOTE_STYLE}'>{html_text(row.quote)}</blockquote>"
+        f"<small>Source: {html_text(source_title)} [{esc(row.source_id)}]</small>"
     )
 
 
@@ -123,7 +126,7 @@ def incident_features(
                     "kind": "incident",
                     "id": esc(row.incident_id),
                     "popup": popup,
-                    "tooltip": f"{esc(row.place)}: {esc(label)} ({esc(row.event_date.strftime('%Y-%m-%d'))})",
+                    "tooltip": f"{html_text(row.place)}: {esc(label)} ({esc(row.event_date.strftime('%Y-%m-%d'))})",
                     "style": {
                         "className": "impact-incident",
                         "radius": 7 + min(harmed, 40) ** 0.5 * 2,
@@ -138,7 +141,7 @@ def incident_features(
     for iso, popups in areas.items():
         rows = incidents[(incidents["oblast_iso"] == iso) & (incidents["geo_precision"] == "3")]
         name = rows["oblast"].iloc[0]
-        tooltip = f"{esc(name)}: {area_counts[iso]:,} oblast-level report(s); exact location not known"
+        tooltip = f"{html_text(name)}: {area_counts[iso]:,} oblast-level report(s); exact location not known"
         style = OBLAST_AREA_STYLE
         popup = "<hr>".join(popups)
         if area_counts[iso] > len(popups):
@@ -203,10 +206,10 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
         states = asset["states"]
         count = ("at least " if asset["count_qualifier"] == "at_least" else "") + str(int(asset["asset_count"]))
         popup = (
-            f"<b>{esc(asset['name'])}</b><br>Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
+            f"<b>{html_text(asset['name'])}</b><br>Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
             f"Service: {esc(asset['service'])}; people served: {esc(served_text)}<br>"
             f"State after attack: {esc(states)}; hit {asset['hits']} time(s)<br>"
-            f"<blockquote style='{QUOTE_STYLE}'>{esc(asset['quote'])}</blockquote>"
+            f"<blockquote style='{QUOTE_STYLE}'>{html_text(asset['quote'])}</blockquote>"
         )
         features.append(
             {
@@ -219,7 +222,7 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
                     "kind": "facility",
                     "id": esc(asset_id),
                     "popup": popup,
-                    "tooltip": f"{esc(asset['name'])}: {esc(states)}",
+                    "tooltip": f"{html_text(asset['name'])}: {esc(states)}",
                     "style": {
                         "className": "impact-facility",
                         "radius": 4,

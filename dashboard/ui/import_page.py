@@ -17,6 +17,7 @@ from dashboard.io.formats.mapped import MappingError
 from dashboard.io.formats.registry import DEFAULT_FORMAT, detect_format, input_formats
 from dashboard.io.importer import import_file
 from dashboard.records.load import read_header
+from dashboard.records.safe_text import markdown_text, plain_text, visible_controls
 from dashboard.ui import shared
 
 # Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory
@@ -68,7 +69,7 @@ if FORMATS[fmt].needs_mapping:
 if uploaded is None:
     st.stop()
 if uploaded.size > MAX_UPLOAD_MB * 1024 * 1024:
-    st.error(f"{uploaded.name} is {uploaded.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
+    st.error(f"{markdown_text(uploaded.name)} is {uploaded.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB.")
     st.stop()
 if FORMATS[fmt].needs_mapping and mapping_path is None:
     st.info("Choose or upload a mapping file.")
@@ -85,7 +86,7 @@ engine = shared.engine(settings.db_url)
 try:
     preview = import_file(path, engine, settings, fmt, mapping_path, dry_run=True)
 except (MappingError, ValueError) as exc:
-    st.error(str(exc))
+    st.error(markdown_text(visible_controls(str(exc))))  # messages quote the file's own values
     st.stop()
 
 st.subheader("Validation report (preview)")
@@ -104,7 +105,7 @@ for column, (label, value) in zip(
 ):
     column.metric(label, f"{value:,}")
 if preview.identity:
-    st.caption(preview.identity.capitalize())
+    st.caption(markdown_text(visible_controls(preview.identity.capitalize())))  # names a mapping's columns
 if preview.rejections:
     st.write("Rejected rows, one line per problem:")
     st.dataframe(
@@ -124,7 +125,7 @@ if st.button("Confirm import", type="primary", disabled=preview.accepted + previ
         f"batch {report.batch_id}."
     )
     if report.quarantine_file:
-        st.write(f"Rejected rows were written to `{report.quarantine_file}`.")
+        st.text(f"Rejected rows were written to {plain_text(report.quarantine_file)}.")
         st.download_button(
             "Download the rejected rows",
             open(report.quarantine_file, "rb").read(),

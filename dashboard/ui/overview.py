@@ -19,6 +19,7 @@ from dashboard.io.extract import export_metadata, geojson_bytes, hxl_csv_bytes
 from dashboard.map.view import layers_for_mask, needs_view
 from dashboard.query.aggregate import MapView
 from dashboard.query.totals import Filters, incident_mask
+from dashboard.records.safe_text import markdown_text, plain_text
 from dashboard.ui import shared
 from dashboard.views.tiles import tiles
 from dashboard.views.url_state import filters_from_query, query_from_filters
@@ -109,7 +110,7 @@ st.caption(
     "The same totals: `impact summary --json` with the same filters."
 )
 for note in shared.place_notes(settings.db_url, version, filters.cities, filters.oblasts):
-    st.caption(note)
+    st.caption(markdown_text(note))  # it quotes the city filter, which comes from the link
 
 columns = st.columns(4)
 for index, tile in enumerate(tiles(totals)):
@@ -185,9 +186,17 @@ with table_tab:
         on_click="ignore",
     )
 with sources_tab:
+    # Record text is never Markdown or HTML here: a title is an escaped heading, the rest plain text.
     for source in records.sources.itertuples():
-        st.subheader(source.title)
-        st.write(f"Publisher: {source.publisher or 'not stated'}. Dates as stated: {source.dates_as_stated}")
-        st.caption(source.notes)
+        st.subheader(markdown_text(source.title))
+        st.text(
+            f"Publisher: {plain_text(source.publisher) or 'not stated'}. "
+            f"Dates as stated: {plain_text(source.dates_as_stated)}"
+        )
+        for label, value in (("Link", getattr(source, "url", "")), ("Credit", getattr(source, "attribution", ""))):
+            if value:
+                st.text(f"{label}: {plain_text(value)}")
+        if source.notes:
+            st.text(plain_text(source.notes))
     st.subheader("Records in view and the sentence each was coded from")
     st.dataframe(quotes_in_view(records, first_rows), hide_index=True, width="stretch")
