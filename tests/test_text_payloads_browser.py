@@ -144,7 +144,7 @@ def click_every(page, frame, selector: str) -> list[tuple[str, str, str]]:
         box = frame.locator(selector).nth(i).bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
-        content = frame.locator(".leaflet-popup-content")
+        content = frame.locator(".leaflet-popup-content").last
         tooltip = frame.locator(".leaflet-tooltip").last
         seen.append((content.inner_text(), content.inner_html(), tooltip.inner_text() if tooltip.count() else ""))
     reset_view(frame)
