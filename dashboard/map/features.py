@@ -206,7 +206,8 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
         states = asset["states"]
         count = ("at least " if asset["count_qualifier"] == "at_least" else "") + str(int(asset["asset_count"]))
         popup = (
-            f"<b>{html_text(asset['name'])}</b><br>Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
+            f"<b>{html_text(asset['name'])}</b><br>"
+            f"Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
             f"Service: {esc(asset['service'])}; people served: {esc(served_text)}<br>"
             f"State after attack: {esc(states)}; hit {asset['hits']} time(s)<br>"
             f"<blockquote style='{QUOTE_STYLE}'>{html_text(asset['quote'])}</blockquote>"
