@@ -102,7 +102,7 @@ def markdown_text(value: object) -> str:
 
     Examples
     --------
-    >>> markdown_text("![x](http://e.example/p.png)") == FSI + r"\\!\\[x\\]\\(http\\:\\/\\/e\\.example\\/p\\.png\\)" + PDI
+    >>> markdown_text("![x](http://e.ex/p.png)") == FSI + r"\\!\\[x\\]\\(http\\:\\/\\/e\\.ex\\/p\\.png\\)" + PDI
     True
     >>> markdown_text("line one\\n# line two") == FSI + r"line one \\# line two" + PDI
     True
