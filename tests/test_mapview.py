@@ -153,7 +153,7 @@ def test_record_values_are_escaped_in_popups_and_tooltips(hostile_records):
     # Values travel as JSON, never in a JavaScript template literal where ${...} would run.
     assert "`" not in "".join(re.findall(r"bindPopup\((.*?)\)", html))
     feature = [f for f in features_in(html) if f["properties"].get("id") == "inc-004"][0]["properties"]
-    assert "&lt;b onmouseover=alert(4)&gt;${x}&lt;/b&gt;" in feature["tooltip"]
+    assert "&lt;b onmouseover=alert(4)&gt;&#36;{x}&lt;/b&gt;" in feature["tooltip"]
     assert "bindPopup(p.popup" in html and "$(`" not in html
 
 
