@@ -52,8 +52,14 @@ def add_filter_options(command: argparse.ArgumentParser) -> None:
 
 def parser() -> argparse.ArgumentParser:
     from dashboard.io.formats.registry import DEFAULT_FORMAT, input_formats
+    from dashboard.store.health import exit_codes_text
 
-    main = argparse.ArgumentParser(prog="impact", description=__doc__.splitlines()[0])
+    main = argparse.ArgumentParser(
+        prog="impact",
+        description=__doc__.splitlines()[0],
+        epilog=exit_codes_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = main.add_subparsers(dest="command", required=True)
     summary = commands.add_parser("summary", help="print the totals for a filter")
     add_filter_options(summary)
@@ -220,12 +226,16 @@ def run_export(args: argparse.Namespace, settings: Settings, records, filters) -
 
 
 def run_import(args: argparse.Namespace, settings: Settings) -> int:
-    """``impact import``: exit 0 when every row was accepted, 1 when some were rejected, 2 on a bad call."""
+    """``impact import``: exit 0 when every row was accepted, 1 when some were rejected, 2 on bad input."""
     from dashboard.io.formats.mapped import MappingError
     from dashboard.io.importer import import_path
     from dashboard.io.open import open_store
 
     path = Path(args.file)
+    if len(os.fsencode(path.name)) > 255 or len(os.fsencode(path)) >= 4096:
+        # Path.exists() raises on such a name rather than answering False.
+        print(f"impact: the file name is too long for the file system: {str(path)[:80]}…", file=sys.stderr)
+        return 2
     if not path.exists():
         print(f"impact: {path} not found", file=sys.stderr)
         return 2
@@ -256,12 +266,27 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; a known fault prints one line and returns its exit code (README: Exit codes)."""
+    from dashboard.store.health import fault_for
+
     if argv is None and hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `impact ... | head` ends quietly
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["serve"]:
         return serve(argv[1:])
     args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except Exception as exc:
+        fault = fault_for(exc)
+        if fault is None:
+            raise  # not a known fault: a bug, whose traceback is worth having
+        print(f"impact: {fault.message}", file=sys.stderr)
+        return fault.exit_code
+
+
+def run(args: argparse.Namespace) -> int:
+    """The parsed command; faults propagate to :func:`main`."""
     from dashboard.io.open import open_store
     from dashboard.query.totals import summarize
     from dashboard.store.snapshot import load_records

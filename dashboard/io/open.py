@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from dashboard.config import Settings
 from dashboard.io.importer import import_path, record_files
+from dashboard.store.health import ensure_sound
 from dashboard.store.sql import create_engine, create_tables, is_empty
 
 
@@ -31,6 +32,7 @@ def open_store(settings: Settings) -> Engine:
     (``data/``'s parent is the project root), so quotes are checked as in ``load_records``.
     """
     engine = create_engine(settings.db_url)
+    ensure_sound(engine, settings.cache_dir)  # a damaged store is refused before anything reads or writes it
     create_tables(engine)
     if is_empty(engine) and record_files(settings.data_dir):
         try:

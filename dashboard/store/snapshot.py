@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from dashboard.config import Settings
 from dashboard.records.load import Records
 from dashboard.records.schemas import SCHEMAS
+from dashboard.store.health import ensure_sound
 from dashboard.store.sql import read_records, store_version
 from geo.place_ids import KEY_FORMAT
 
@@ -32,7 +33,12 @@ def snapshot_dir(settings: Settings, version: int) -> Path:
 
 
 def load_records(engine: Engine, settings: Settings) -> Records:
-    """Records from the snapshot of the current store version, writing it on a miss."""
+    """Records from the snapshot of the current store version, writing it on a miss.
+
+    The store's integrity is checked first: a snapshot keyed by the version of a store
+    that is damaged would serve old numbers as if nothing were wrong.
+    """
+    ensure_sound(engine, settings.cache_dir)
     version = store_version(engine)
     folder = snapshot_dir(settings, version)
     if all((folder / f"{table}.parquet").is_file() for table in SCHEMAS):

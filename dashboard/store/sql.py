@@ -61,7 +61,9 @@ def create_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         # One shared in-memory database, not a new empty one per connection.
         return sa.create_engine(url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False})
-    return sa.create_engine(url)
+    # A pooled connection the server dropped (a restart, an idle timeout) is replaced before use,
+    # so an open page carries on after a PostgreSQL restart instead of showing an error.
+    return sa.create_engine(url, pool_pre_ping=True)
 
 
 def is_empty(bind: Engine | Connection) -> bool:
