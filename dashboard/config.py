@@ -50,6 +50,7 @@ class Settings:
     tiles_attribution: str
     quarantine_dir: Path
     cache_dir: Path
+    sources_dir: Path | None = None
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -82,6 +83,10 @@ class Settings:
             "IMPACT_CACHE_DIR",
             "Parquet snapshots of the store for fast starts; default IMPACT_HOME/cache/",
         ),
+        "sources_dir": (
+            "IMPACT_SOURCES_DIR",
+            "a folder a command-line mapping's `[source] path` may also name files under; default none",
+        ),
     }
 
     @classmethod
@@ -98,6 +103,7 @@ class Settings:
             tiles_attribution=env.get("IMPACT_TILES_ATTRIBUTION", ""),
             quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or home / "rejected"),
             cache_dir=Path(env.get("IMPACT_CACHE_DIR") or home / "cache"),
+            sources_dir=Path(env["IMPACT_SOURCES_DIR"]) if env.get("IMPACT_SOURCES_DIR") else None,
         )
 
 
