@@ -60,6 +60,7 @@ class Settings:
     quarantine_dir: Path
     cache_dir: Path
     allow_writes: bool = False
+    sources_dir: Path | None = None
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -96,6 +97,10 @@ class Settings:
             "IMPACT_ALLOW_WRITES",
             "1 turns on the page's import page (anyone who reaches the page can import); default off",
         ),
+        "sources_dir": (
+            "IMPACT_SOURCES_DIR",
+            "a folder a command-line mapping's `[source] path` may also name files under; default none",
+        ),
     }
 
     @classmethod
@@ -113,6 +118,7 @@ class Settings:
             quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or home / "rejected"),
             cache_dir=Path(env.get("IMPACT_CACHE_DIR") or home / "cache"),
             allow_writes=is_true(env.get("IMPACT_ALLOW_WRITES", "")),
+            sources_dir=Path(env["IMPACT_SOURCES_DIR"]) if env.get("IMPACT_SOURCES_DIR") else None,
         )
 
 

@@ -177,7 +177,12 @@ def plan_file(
             # From a numpy object array: iterating a pyarrow-backed Series costs a Python call per id.
             known_ids.setdefault(table, set()).update(before.records.table(table)[schema.key].to_numpy(dtype=object))
     known_sources = pd.concat([before.records.sources for before in earlier]) if earlier else None
-    checked = validate_texts(texts, root, known_ids=known_ids, known_sources=known_sources)
+    # A mapping's source document was confined when the mapping was read (its folder or
+    # IMPACT_SOURCES_DIR); those folders are allowed here too, and no other.
+    roots = [root]
+    if mapping_path is not None and input_format(fmt).needs_mapping:
+        roots += [Path(mapping_path).resolve().parent] + ([settings.sources_dir] if settings.sources_dir else [])
+    checked = validate_texts(texts, roots, known_ids=known_ids, known_sources=known_sources)
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
     input_lines = set(raw.index)
     rejected_lines = sorted({int(f["line"]) for f in failures if pd.notna(f["line"]) and int(f["line"]) in input_lines})

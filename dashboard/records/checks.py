@@ -8,12 +8,14 @@ and ISO code must agree, and children cannot outnumber all the people harmed.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from dashboard.records.failures import failure
 from dashboard.records.membership import is_in
+from dashboard.records.paths import confined_file
 from dashboard.records.schemas import SCHEMAS
 from geo.oblasts import oblast_or_none
 
@@ -27,19 +29,27 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def source_documents(sources: pd.DataFrame, root: Path) -> dict[str, str]:
-    """Text of each source that has a document on disk, whitespace collapsed."""
+def _roots(root: Path | Sequence[Path]) -> list[Path]:
+    return [root] if isinstance(root, Path) else list(root)
+
+
+def source_documents(sources: pd.DataFrame, root: Path | Sequence[Path]) -> dict[str, str]:
+    """Text of each source that has a document under ``root``, whitespace collapsed.
+
+    Paths are confined to ``root`` (``records.paths``): an absolute path or ``..`` that leads
+    elsewhere names no document, whether or not such a file exists.
+    """
     documents = {}
     for source_id, path in zip(sources["source_id"], sources["path"], strict=True):
-        if path and (root / path).is_file():
-            documents[source_id] = squash((root / path).read_text(encoding="utf-8"))
+        if path and (found := confined_file(path, _roots(root))) is not None:
+            documents[source_id] = squash(found.read_text(encoding="utf-8"))
     return documents
 
 
 def cross_file_failures(
     accepted: dict[str, pd.DataFrame],
     table: str,
-    root: Path,
+    root: Path | Sequence[Path],
     known_ids: dict[str, set[str]],
     known_sources: pd.DataFrame | None = None,
 ) -> list[dict]:
@@ -93,6 +103,9 @@ def cross_file_failures(
             for line, value, whole in zip(bad.index, bad[f"children_{part}"], bad[part], strict=True):
                 failures += _rows(file, [line], f"children_{part}", [value], f"must not exceed {part} ({whole})")
     if table == "sources":
-        bad = frame[(frame["path"] != "") & ~frame["path"].map(lambda p: (root / p).is_file()).astype(bool)]
+        bad = frame[
+            (frame["path"] != "")
+            & ~frame["path"].map(lambda p: confined_file(p, _roots(root)) is not None).astype(bool)
+        ]
         failures += _rows(file, bad.index, "path", bad["path"], "source document must exist under the project root")
     return failures

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -290,7 +291,7 @@ def load_records(data_dir: Path, root: Path | None = None) -> LoadReport:
 
 def validate_texts(
     texts: dict[str, pd.DataFrame],
-    root: Path,
+    root: Path | Sequence[Path],
     failures: list[dict] | None = None,
     known_ids: dict[str, set[str]] | None = None,
     known_sources: pd.DataFrame | None = None,

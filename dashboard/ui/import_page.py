@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.config import MAPPINGS_DIR
-from dashboard.io.formats.mapped import MappingError
+from dashboard.io.formats.mapped import MappingError, load_mapping
 from dashboard.io.formats.registry import DEFAULT_FORMAT, detect_format, input_formats
 from dashboard.io.importer import import_file
 from dashboard.records.load import read_header
@@ -60,9 +60,20 @@ if FORMATS[fmt].needs_mapping:
     if choice == "Upload a mapping file…":
         mapping_upload = st.file_uploader("Mapping file (TOML)", type=["toml"], key="mapping_upload")
         if mapping_upload is not None:
-            mapping_path = settings.quarantine_dir / "uploads" / re.sub(r"[^\w.-]", "_", mapping_upload.name)
+            # Kept under its content hash: two uploads with one name no longer overwrite each other.
+            content = mapping_upload.getvalue()
+            mapping_path = (
+                settings.quarantine_dir / "uploads" / "mappings" / f"{hashlib.sha256(content).hexdigest()}.toml"
+            )
             mapping_path.parent.mkdir(parents=True, exist_ok=True)
-            mapping_path.write_bytes(mapping_upload.getvalue())
+            mapping_path.write_bytes(content)
+            try:
+                # An uploaded mapping may not name any server file (its [source] path).
+                load_mapping(mapping_path, may_name_files=False)
+            except MappingError as exc:
+                mapping_path.unlink(missing_ok=True)
+                st.error(markdown_text(str(exc).replace(str(mapping_path), mapping_upload.name)))
+                st.stop()
     else:
         mapping_path = next(p for p in MAPPINGS if p.name == choice)
 

@@ -25,28 +25,44 @@ one id stay two records.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
-import re
 import tomllib
 from pathlib import Path
 
 import pandas as pd
+import regex
 
+from dashboard.config import Settings
 from dashboard.io.formats.base import Translation, parse_dates
 from dashboard.io.formats.registry import InputFormat, register
 from dashboard.records.failures import failure
+from dashboard.records.paths import OutsideRootsError, confined_path
 from dashboard.records.schemas import IncidentSchema, SourceSchema
 from geo.oblasts import oblast_or_none
 
 FIELDS_ALLOWED = set(IncidentSchema.columns) - {"incident_id", "source_id"}
+# A mapping's regular expression may backtrack catastrophically on a crafted value: each value
+# gets this long, and after EXTRACT_TIMEOUTS_PER_FIELD timeouts in one file the field's remaining
+# values are rejected untried, so a file of hostile values costs at most a second or so per field.
+EXTRACT_TIMEOUT_S = 0.1
+EXTRACT_TIMEOUTS_PER_FIELD = 5
+# fnmatch turns a glob into a regular expression; a short glob keeps that cheap.
+MAX_PATTERN_CHARS = 200
 
 
 class MappingError(ValueError):
     """The mapping file itself is wrong; the message names the key."""
 
 
-def load_mapping(path: Path) -> dict:
-    """Read and check a mapping file."""
+def load_mapping(path: Path, *, may_name_files: bool = True, sources_dir: Path | None = None) -> dict:
+    """Read and check a mapping file.
+
+    ``[source] path`` may name a file only under the mapping's own folder or ``sources_dir``
+    (``IMPACT_SOURCES_DIR``), and none at all when ``may_name_files`` is false (a mapping
+    uploaded through the page: its document comes with the upload or is in the store).
+    Every ``extract`` pattern is compiled here, once, and must have a group.
+    """
     try:
         mapping = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -59,10 +75,65 @@ def load_mapping(path: Path) -> dict:
     unknown = set(mapping["fields"]) - FIELDS_ALLOWED
     if unknown:
         raise MappingError(f"{path}: [fields] names no canonical field: {', '.join(sorted(unknown))}")
+    document = str(mapping["source"].get("path", "") or "")
+    if document:
+        if not may_name_files:
+            raise MappingError(
+                f"{path}: [source] path: a mapping uploaded through the page may not name a file; "
+                "upload the source document beside it"
+            )
+        roots = [Path(path).resolve().parent] + ([Path(sources_dir)] if sources_dir else [])
+        try:
+            mapping["source"]["path"] = str(confined_path(document, roots))
+        except OutsideRootsError as exc:
+            raise MappingError(
+                f"{path}: [source] path: must name a file under the mapping's folder or IMPACT_SOURCES_DIR ({exc})"
+            ) from None
     for name, spec in mapping["fields"].items():
         if not ({"column", "constant", "columns"} & set(spec)):
             raise MappingError(f"{path}: [fields.{name}] needs column, columns or constant")
+        if "extract" in spec:
+            try:
+                compiled = _compiled(str(spec["extract"]))
+            except regex.error as exc:
+                raise MappingError(f"{path}: [fields.{name}] extract: not a regular expression ({exc})") from None
+            if compiled.groups < 1:
+                raise MappingError(f"{path}: [fields.{name}] extract: needs a group, the number wanted")
+        globs = [p for p, _ in spec.get("patterns", [])]
+        for key, values in (
+            (f"[fields.{name}] patterns", globs),
+            ("[scope] include", mapping.get("scope", {}).get("include", [])),
+        ):
+            if any(len(str(g)) > MAX_PATTERN_CHARS for g in values):
+                raise MappingError(f"{path}: {key}: a glob longer than {MAX_PATTERN_CHARS} characters")
     return mapping
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> regex.Pattern:
+    """A mapping's ``extract`` pattern, compiled once per process."""
+    return regex.compile(pattern, regex.IGNORECASE)
+
+
+def _extract(values: pd.Series, pattern: str, file: str, column: str, failures: list[dict]) -> pd.Series:
+    """The first group of ``pattern`` in each value, each distinct value tried under a time limit."""
+    compiled = _compiled(pattern)
+    found: dict[str, str] = {}
+    timed_out: dict[str, str] = {}
+    for value in values.unique():
+        if len(timed_out) >= EXTRACT_TIMEOUTS_PER_FIELD:
+            timed_out[value] = f"extract pattern timed out {EXTRACT_TIMEOUTS_PER_FIELD} times in this file; not tried"
+            continue
+        try:
+            match = compiled.search(value, timeout=EXTRACT_TIMEOUT_S, concurrent=True)
+        except TimeoutError:
+            timed_out[value] = f"extract pattern timed out after {EXTRACT_TIMEOUT_S} s"
+            continue
+        found[value] = (match.group(1) or "") if match else ""
+    if timed_out:
+        bad = values.isin(list(timed_out))
+        failures += [failure(file, line, column, value, timed_out[value]) for line, value in values[bad].items()]
+    return values.map(lambda v: found.get(v, "")).astype("str")
 
 
 def _matches(value: str, patterns: list[str]) -> bool:
@@ -104,8 +175,7 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
         lookup = {v: next((out for p, out in rules if _matches(v, [p])), "") for v in values.unique()}
         values = values.map(lookup)
     if "extract" in spec:
-        pattern = re.compile(spec["extract"], re.IGNORECASE)
-        values = values.map(lambda v: m.group(1) if (m := pattern.search(v)) else "")
+        values = _extract(values, str(spec["extract"]), file, column, failures)
     if spec.get("resolve") == "oblast":
         units = {v: oblast_or_none(v) for v in values.unique() if v}
         lookup = {v: unit.name for v, unit in units.items() if unit}
@@ -194,7 +264,7 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
 def _translate_with_mapping(raw: pd.DataFrame, file: str, mapping_path: Path | None) -> Translation:
     if mapping_path is None:
         raise ValueError("--format mapped needs --mapping MAPPING.toml")
-    return translate_mapped(raw, file, load_mapping(mapping_path))
+    return translate_mapped(raw, file, load_mapping(mapping_path, sources_dir=Settings.from_env().sources_dir))
 
 
 register(
