@@ -33,6 +33,22 @@ POSTGRES_URL = os.environ.get("IMPACT_TEST_POSTGRES_URL", "postgresql+psycopg2:/
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+def wait_until_healthy(url: str, process, log_file: Path, seconds: float = 60) -> None:
+    """Wait for a started dashboard's health endpoint; kill it and fail with its log if it never answers."""
+    import time
+    import urllib.request
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    pytest.fail(f"dashboard did not start: {log_file.read_text()}")
+
+
 def skip_or_fail(reason: str) -> None:
     """Skip locally; under CI=true a skip would hide a broken setup, so fail."""
     if IN_CI:

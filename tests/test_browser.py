@@ -11,13 +11,12 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import skip_or_fail
+from tests.conftest import skip_or_fail, wait_until_healthy
 
 CHROMIUM = "/usr/bin/chromium"
 # Screenshots and timings; conftest points this outside the repository unless it is set.
@@ -52,16 +51,7 @@ def server(settings, boundary_file, tmp_path):
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail(f"dashboard did not start: {(tmp_path / 'serve.log').read_text()}")
+    wait_until_healthy(url, process, tmp_path / "serve.log")
     yield url
     process.terminate()
     process.wait(timeout=20)

@@ -7,8 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from dashboard import cli
 from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.ui.shared import UNEXPECTED_ERROR
-from tests.conftest import skip_or_fail
+from tests.conftest import skip_or_fail, wait_until_healthy
 
 APP = str(PROJECT_ROOT / "dashboard" / "ui" / "app.py")
 
@@ -78,15 +76,7 @@ def test_serve_listens_on_loopback_only(tmp_path):
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail(f"dashboard did not start: {(tmp_path / 'serve.log').read_text()}")
+        wait_until_healthy(f"http://127.0.0.1:{port}", process, tmp_path / "serve.log")
         # 0100007F is 127.0.0.1 in /proc's byte order; 00000000 (0.0.0.0) or :: would be every interface.
         assert _listening_addresses(port) == {"0100007F"}
     finally:
