@@ -99,7 +99,8 @@ def test_quote_not_in_source_is_rejected(tmp_path):
     )
     failure = report.failures.iloc[0]
     assert (failure["file"], failure["line"], failure["column"]) == ("assets.csv", 2, "quote")
-    assert failure["rule"] == "must appear word for word in the source document"
+    assert failure["rule"].startswith("must appear word for word in the source document; nearest: ")
+    assert "over 40 residential" in failure["rule"]  # the sentence the edited quote came from
 
 
 def test_oblast_code_must_match_oblast_name(tmp_path):

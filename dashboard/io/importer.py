@@ -41,9 +41,19 @@ from dashboard.io.formats.base import Translation
 from dashboard.io.formats.registry import DEFAULT_FORMAT, input_format
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport
+from dashboard.records.checks import source_documents
 from dashboard.records.load import Records, read_text_csv, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
-from dashboard.store.sql import TABLES, import_batches, insert_frame, is_empty, metadata, read_table_typed
+from dashboard.store.sql import (
+    TABLES,
+    import_batches,
+    insert_frame,
+    is_empty,
+    metadata,
+    read_documents,
+    read_table_typed,
+    write_documents,
+)
 
 Progress = Callable[[float, str], None]
 
@@ -88,6 +98,7 @@ class PlannedFile:
     raw: pd.DataFrame
     rejected_lines: list[int]
     records: Records
+    documents: dict[str, str]  # source id to document text, for the sources this file adds or updates
 
 
 def import_file(
@@ -176,13 +187,13 @@ def plan_file(
         for table, schema in SCHEMAS.items():
             # From a numpy object array: iterating a pyarrow-backed Series costs a Python call per id.
             known_ids.setdefault(table, set()).update(before.records.table(table)[schema.key].to_numpy(dtype=object))
-    known_sources = pd.concat([before.records.sources for before in earlier]) if earlier else None
     # A mapping's source document was confined when the mapping was read (its folder or
     # IMPACT_SOURCES_DIR); those folders are allowed here too, and no other.
     roots = [root]
     if mapping_path is not None and input_format(fmt).needs_mapping:
         roots += [Path(mapping_path).resolve().parent] + ([settings.sources_dir] if settings.sources_dir else [])
-    checked = validate_texts(texts, roots, known_ids=known_ids, known_sources=known_sources)
+    known_documents = _known_documents(engine, roots, earlier)
+    checked = validate_texts(texts, roots, known_ids=known_ids, known_documents=known_documents)
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
     input_lines = set(raw.index)
     rejected_lines = sorted({int(f["line"]) for f in failures if pd.notna(f["line"]) and int(f["line"]) in input_lines})
@@ -203,7 +214,28 @@ def plan_file(
     if sync and gone:
         plan["deleted"] = gone
         report.deleted = len(gone)
-    return PlannedFile(report, plan, raw, rejected_lines, checked.records)
+    documents = source_documents(_with_paths(checked.records.sources), roots)
+    return PlannedFile(report, plan, raw, rejected_lines, checked.records, documents)
+
+
+def _with_paths(sources: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"source_id": sources["source_id"], "path": sources["path"].fillna("")})
+
+
+def _known_documents(engine: Engine, roots: list[Path], earlier: Sequence[PlannedFile]) -> dict[str, str]:
+    """Documents quotes may cite: stored ones, then those of files planned earlier in this import.
+
+    A store made before documents were kept has none stored: its sources' files are read
+    from the allowed folders instead.
+    """
+    stored = read_documents(engine)
+    sources = read_table_typed(engine, "sources")
+    missing = sources[~sources["source_id"].isin(list(stored))]
+    documents = source_documents(_with_paths(missing), roots) if not missing.empty else {}
+    documents |= stored
+    for before in earlier:
+        documents |= before.documents
+    return documents
 
 
 _IGNORED = "column is not in the schema (ignored)"
@@ -278,6 +310,7 @@ def _write(
             return False
         for file in planned:
             file.report.batch_id = _write_file(connection, file.plan, file.report, progress)
+            write_documents(connection, file.documents)
     for file in planned:
         _write_logs(file.report, file.raw, file.rejected_lines, quarantine_dir)
     return True

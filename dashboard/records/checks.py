@@ -7,8 +7,7 @@ and ISO code must agree, and children cannot outnumber all the people harmed.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -16,17 +15,16 @@ import pandas as pd
 from dashboard.records.failures import failure
 from dashboard.records.membership import is_in
 from dashboard.records.paths import confined_file
+from dashboard.records.quotes import in_document, not_found_rule, squash
 from dashboard.records.schemas import SCHEMAS
 from geo.oblasts import oblast_or_none
+
+# How many missing quotes per file get their nearest passage named.
+NEAREST_SHOWN = 200
 
 
 def _rows(file: str, lines, column: str, values, rule: str) -> list[dict]:
     return [failure(file, int(line), column, value, rule) for line, value in zip(lines, values, strict=True)]
-
-
-def squash(text: str) -> str:
-    """Collapse runs of whitespace, so that line breaks in a document do not hide a quote."""
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def _roots(root: Path | Sequence[Path]) -> list[Path]:
@@ -51,11 +49,13 @@ def cross_file_failures(
     table: str,
     root: Path | Sequence[Path],
     known_ids: dict[str, set[str]],
-    known_sources: pd.DataFrame | None = None,
+    known_documents: Mapping[str, str] | None = None,
 ) -> list[dict]:
     """Failures of ``accepted[table]`` rows against each other and against earlier tables.
 
-    Quotes are checked against the documents of accepted sources and of ``known_sources``.
+    Quotes are checked against the documents of accepted sources and ``known_documents``
+    (source id to squashed text: documents stored earlier or read earlier in this import).
+    A quote whose source has no document anywhere is not checked.
     """
     schema = SCHEMAS[table]
     frame = accepted[table]
@@ -72,21 +72,23 @@ def cross_file_failures(
         failures += _rows(
             file, bad.index, name, bad[name], f"must name an accepted record in {SCHEMAS[target_table].file}"
         )
-    if "quote" in frame.columns and "sources" in accepted:
-        sources = accepted["sources"]
-        if known_sources is not None:
-            sources = pd.concat([known_sources[["source_id", "path"]], sources[["source_id", "path"]]])
-        documents = source_documents(sources, root)
+    if "quote" in frame.columns and not frame.empty:
+        documents = dict(known_documents or {})
+        if "sources" in accepted and table != "sources":
+            documents |= source_documents(accepted["sources"], root)
         checked = frame[is_in(frame["source_id"], documents)]
         if not checked.empty:
             missing = [
-                squash(quote) not in documents[source]
+                not in_document(quote, documents[source])
                 for quote, source in zip(checked["quote"], checked["source_id"], strict=True)
             ]
             bad = checked[missing]
-            failures += _rows(
-                file, bad.index, "quote", bad["quote"], "must appear word for word in the source document"
-            )
+            for position, (line, quote, source) in enumerate(
+                zip(bad.index, bad["quote"], bad["source_id"], strict=True)
+            ):
+                # The nearest passage costs a comparison per sentence: shown for the first rows only.
+                rule = not_found_rule(quote, documents[source], with_nearest=position < NEAREST_SHOWN)
+                failures += _rows(file, [line], "quote", [quote], rule)
     if "oblast_iso" in frame.columns and not frame.empty:
         units = {name: oblast_or_none(name) for name in frame["oblast"].unique()}
         named = frame["oblast"].map({name: unit.iso if unit else "" for name, unit in units.items()})

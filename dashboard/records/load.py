@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -294,13 +294,14 @@ def validate_texts(
     root: Path | Sequence[Path],
     failures: list[dict] | None = None,
     known_ids: dict[str, set[str]] | None = None,
-    known_sources: pd.DataFrame | None = None,
+    known_documents: Mapping[str, str] | None = None,
 ) -> LoadReport:
     """Validate text frames table by table, references pointing only at accepted rows.
 
     ``known_ids`` adds ids that references may also point at (records already in the store).
-    ``known_sources`` adds sources rows (``source_id``, ``path``) whose documents quotes are
-    checked against, for sources accepted earlier in the same import.
+    ``known_documents`` maps source ids to document texts that quotes are checked against,
+    besides the documents of the sources accepted here (stored earlier, or read earlier in
+    the same import).
     """
     failures = list(failures or [])
     accepted: dict[str, pd.DataFrame] = {}
@@ -317,7 +318,7 @@ def validate_texts(
             bad_lines = _lines_of(file_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]
             # Cross-file checks run on rows that already passed their own file's checks.
-            cross_failures = cross_file_failures(accepted, table, root, known_ids or {}, known_sources)
+            cross_failures = cross_file_failures(accepted, table, root, known_ids or {}, known_documents)
             file_failures += cross_failures
             bad_lines |= _lines_of(cross_failures, frame)
             accepted[table] = frame[~frame.index.isin(bad_lines)]

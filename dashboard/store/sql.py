@@ -9,6 +9,7 @@ that ``IMPACT_DB_URL`` can name another database.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +37,16 @@ TABLES: dict[str, sa.Table] = {
     )
     for name, schema in SCHEMAS.items()
 }
+# The text of each source's document as it was when its records were imported (whitespace
+# collapsed), so a later import checks its quotes against it wherever the file now is, and an
+# upload that may name no file can still cite a stored source.
+source_documents = sa.Table(
+    "source_documents",
+    metadata,
+    sa.Column("source_id", sa.String(200), primary_key=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
 import_batches = sa.Table(
     "import_batches",
     metadata,
@@ -209,6 +220,32 @@ def typed_to_text(frame: pd.DataFrame, table: str) -> pd.DataFrame:
 def read_table_text(engine: Engine, table: str, ids: list[str] | None = None) -> pd.DataFrame:
     """Stored rows of one table as canonical text, optionally only those with the given ids."""
     return typed_to_text(read_table_typed(engine, table, ids), table)
+
+
+def read_documents(bind: Engine | Connection) -> dict[str, str]:
+    """Stored source documents: source id to text (empty for a store made before they were kept)."""
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return read_documents(connection)
+    if not sa.inspect(bind).has_table(source_documents.name):
+        return {}
+    query = sa.select(source_documents.c.source_id, source_documents.c.text)
+    return {source_id: text for source_id, text in bind.execute(query)}
+
+
+def write_documents(connection: Connection, documents: dict[str, str]) -> None:
+    """Store (or replace) the documents of these sources."""
+    if not documents:
+        return
+    ids = list(documents)
+    connection.execute(source_documents.delete().where(source_documents.c.source_id.in_(ids)))
+    connection.execute(
+        source_documents.insert(),
+        [
+            {"source_id": source_id, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(), "text": text}
+            for source_id, text in documents.items()
+        ],
+    )
 
 
 def store_version(engine: Engine) -> int:
