@@ -114,8 +114,19 @@ def filters_from(args: argparse.Namespace):
 def format_summary(totals: dict, unresolved: dict[str, int] | None = None) -> str:
     """Totals as aligned text lines; ``unresolved`` adds how many records' places GeoNames lacks."""
     lines = []
+    reported = totals.get("reported", {})
     for key, value in totals.items():
-        if isinstance(value, dict):
+        if key == "reported":
+            continue  # said beside each casualty figure
+        if key in reported:
+            count, attacks = reported[key], totals["attacks"]
+            if attacks and not count:
+                lines.append(f"{key:<28}{'not reported':>12}  (no figure in {attacks:,} attacks)")
+            elif count < attacks:
+                lines.append(f"{key:<30}{value:>10,}  (reported for {count:,} of {attacks:,} attacks)")
+            else:
+                lines.append(f"{key:<30}{value:>10,}")
+        elif isinstance(value, dict):
             lines.append(f"{key}:")
             lines += [f"  {name:<28}{count:>10,}" for name, count in value.items()] or ["  (none)"]
         else:

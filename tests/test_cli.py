@@ -30,7 +30,7 @@ def test_summary_json_unfiltered(env, capsys, records):
     assert printed == summarize(records)
     assert list(printed) == [
         "attacks", "killed", "injured", "children_killed", "children_injured",
-        "people_without_service", "facilities_hit", "projectiles_launched",
+        "people_without_service", "facilities_hit", "projectiles_launched", "reported",
     ]  # fmt: skip
     assert printed["people_without_service"] == {"heating": 40000}
 
@@ -54,6 +54,14 @@ def test_summary_text(env, capsys):
     out = capsys.readouterr().out
     assert "attacks" in out and "40,000" in out
     assert "place filters do not narrow it" in out
+
+
+def test_summary_text_says_not_reported(env, capsys):
+    """Neither Kherson city incident gives an injured figure: the text says so instead of 0."""
+    assert cli.main(["summary", "--city", "Kherson"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line.strip()}
+    assert "not reported" in lines["injured"] and "0" not in lines["injured"].split()
+    assert "reported for 1 of 2 attacks" in lines["killed"]
 
 
 def test_unknown_oblast_exits_2_with_message(env, capsys):

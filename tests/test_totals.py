@@ -27,6 +27,8 @@ ALL = {
         "thermal_power_plant": 1,
     },
     "projectiles_launched": 140,
+    # How many of the attacks give each casualty figure (a blank is "not reported", not 0).
+    "reported": {"killed": 2, "injured": 3, "children_killed": 2, "children_injured": 2},
 }
 
 
@@ -43,6 +45,22 @@ def test_city_kherson(records, spelling):
     assert (totals["killed"], totals["children_killed"], totals["injured"]) == (1, 1, 0)
     assert totals["people_without_service"] == {"heating": 40000}
     assert totals["facilities_hit"] == {"thermal_power_plant": 1}
+    # Neither Kherson incident gives an injured figure: 0 is a sum over nothing, not a count.
+    assert totals["reported"] == {"killed": 1, "injured": 0, "children_killed": 1, "children_injured": 0}
+
+
+def test_not_reported_is_not_shown_as_zero(records):
+    """The tiles say "not reported" where no incident in view gives a figure, and give the coverage."""
+    from dashboard.views.tiles import tiles
+
+    shown = {tile.label: (tile.shown, tile.detail) for tile in tiles(summarize(records, Filters(cities=("Kherson",))))}
+    assert shown["Injured"] == ("not reported", "no figure in 2 attacks")
+    assert shown["Killed"] == ("1", "reported for 1 of 2 attacks")
+    everything = {tile.label: (tile.shown, tile.detail) for tile in tiles(summarize(records))}
+    assert everything["Injured"] == ("13", "reported for 3 of 5 attacks")
+    # No attack in view: nothing to report, and 0 is the true count.
+    empty = {tile.label: tile.shown for tile in tiles(summarize(records, Filters(cities=("Lviv",))))}
+    assert empty["Killed"] == "0" and empty["Attacks"] == "0"
 
 
 @pytest.mark.parametrize("spelling", ["Kryvyi Rih", "Kryvyy Rih", "Krivoy Rog"])

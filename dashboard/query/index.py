@@ -79,6 +79,7 @@ class QueryIndex:
         self.weapon_bits: np.ndarray
         self.asset_type_bits: np.ndarray
         self.casualties: dict[str, np.ndarray]
+        self.casualty_reported: dict[str, np.ndarray]
         self.geo_precision: np.ndarray
         self.mx: np.ndarray
         self.my: np.ndarray
@@ -109,6 +110,11 @@ class QueryIndex:
         index.weapon_bits = _bits(incidents["weapons"], WEAPONS)
         index.casualties = {
             column: incidents[column].astype("Float64").fillna(0).to_numpy(dtype=np.float64)
+            for column in ("killed", "injured", "children_killed", "children_injured")
+        }
+        # Whether each incident gives the figure at all: a blank is "not reported", not 0.
+        index.casualty_reported = {
+            column: incidents[column].notna().to_numpy(dtype=bool)
             for column in ("killed", "injured", "children_killed", "children_injured")
         }
         index.geo_precision = incidents["geo_precision"].to_numpy(dtype=object).astype("U1")

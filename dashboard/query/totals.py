@@ -3,7 +3,9 @@
 Counting rules:
 
 - ``attacks`` counts located incidents; launch counts (salvos) are not attacks.
-- Casualties are summed as reported; a blank (not reported) adds nothing.
+- Casualties are summed as reported; a blank (not reported) adds nothing, and
+  ``reported`` says for each casualty field how many attacks in view give a figure,
+  so a sum over no figures reads "not reported", never 0.
 - ``people_without_service`` counts each asset once however often it was hit:
   per asset the largest figure any of its impacts reports, or, where none does
   and the asset went out of service or was destroyed, the people it serves.
@@ -41,6 +43,7 @@ TOTAL_KEYS = (
     "people_without_service",
     "facilities_hit",
     "projectiles_launched",
+    "reported",
 )
 CASUALTY_COLUMNS = ("killed", "injured", "children_killed", "children_injured")
 
@@ -139,6 +142,7 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
     if codes.weapons is not None:
         salvo_days &= np.isin(index.salvo_weapon, codes.weapons)
     totals["projectiles_launched"] = int(round(index.salvo_launched[salvo_days].sum()))
+    totals["reported"] = {column: int((index.casualty_reported[column] & mask).sum()) for column in CASUALTY_COLUMNS}
     return totals
 
 

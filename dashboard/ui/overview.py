@@ -115,7 +115,7 @@ for note in shared.place_notes(settings.db_url, version, filters.cities, filters
 columns = st.columns(4)
 for index, tile in enumerate(tiles(totals)):
     with columns[index % 4]:
-        st.metric(tile.label, f"{tile.value:,}", help=tile.help)
+        st.metric(tile.label, tile.shown, help=tile.help)
         if tile.detail:
             st.caption(tile.detail)
 st.caption(

@@ -2,9 +2,13 @@
 
 Examples
 --------
->>> [t.label for t in tiles({"attacks": 2, "killed": 1, "injured": 0, "children_killed": 0,
+>>> shown = tiles({"attacks": 2, "killed": 1, "injured": 0, "children_killed": 0,
 ...     "children_injured": 0, "people_without_service": {"heating": 40000},
-...     "facilities_hit": {"school": 1}, "projectiles_launched": 3})][-3:]
+...     "facilities_hit": {"school": 1}, "projectiles_launched": 3,
+...     "reported": {"killed": 1, "injured": 0, "children_killed": 0, "children_injured": 0}})
+>>> [(t.label, t.shown, t.detail) for t in shown][1:3]
+[('Killed', '1', 'reported for 1 of 2 attacks'), ('Injured', 'not reported', 'no figure in 2 attacks')]
+>>> [t.label for t in shown][-3:]
 ['Without heating', 'Facilities hit', 'Projectiles launched']
 """
 
@@ -14,10 +18,12 @@ from dataclasses import dataclass
 
 HELP = {
     "attacks": "Located attacks (one place, one day or night, one wave). Nationwide launch counts are not attacks.",
-    "killed": "People killed, summed as the sources report them; an incident with no figure adds nothing.",
-    "injured": "People injured, summed as reported; an incident with no figure adds nothing.",
-    "children_killed": "Children among the killed, as reported.",
-    "children_injured": "Children among the injured, as reported.",
+    "killed": "People killed, summed as the sources report them. An incident with no figure adds nothing; "
+    "the line below says how many attacks give one, and 'not reported' means none does.",
+    "injured": "People injured, summed as reported. An incident with no figure adds nothing; "
+    "'not reported' means no attack in view gives a figure.",
+    "children_killed": "Children among the killed, as reported ('not reported' when no attack in view says).",
+    "children_injured": "Children among the injured, as reported ('not reported' when no attack in view says).",
     "people_without_service": "People who lost this service, summed over the facilities hit, each counted once "
     "however often it was hit (two facilities serving one town both count). "
     "A lower bound where the source says 'over'.",
@@ -36,21 +42,36 @@ LABELS = {
 }
 
 
+NOT_REPORTED = "not reported"
+
+
 @dataclass(frozen=True)
 class Tile:
+    """One metric: ``value`` None means no record in view reports it (shown as "not reported")."""
+
     key: str
     label: str
-    value: int
+    value: int | None
     help: str
     detail: str = ""
+
+    @property
+    def shown(self) -> str:
+        return NOT_REPORTED if self.value is None else f"{self.value:,}"
+
+
+def _casualty_tile(key: str, totals: dict) -> Tile:
+    attacks, reported = totals["attacks"], totals["reported"][key]
+    if attacks and not reported:
+        return Tile(key, LABELS[key], None, HELP[key], f"no figure in {attacks:,} attacks")
+    detail = f"reported for {reported:,} of {attacks:,} attacks" if reported < attacks else ""
+    return Tile(key, LABELS[key], totals[key], HELP[key], detail)
 
 
 def tiles(totals: dict) -> list[Tile]:
     """Tiles in display order for a totals dict from ``summarize``."""
-    out = [
-        Tile(k, LABELS[k], totals[k], HELP[k])
-        for k in ("attacks", "killed", "injured", "children_killed", "children_injured")
-    ]
+    out = [Tile("attacks", LABELS["attacks"], totals["attacks"], HELP["attacks"])]
+    out += [_casualty_tile(k, totals) for k in ("killed", "injured", "children_killed", "children_injured")]
     services = totals["people_without_service"] or {"any service": 0}
     for service, people in services.items():
         out.append(
