@@ -126,6 +126,12 @@ def format_summary(totals: dict, unresolved: dict[str, int] | None = None) -> st
                 lines.append(f"{key:<30}{value:>10,}  (reported for {count:,} of {attacks:,} attacks)")
             else:
                 lines.append(f"{key:<30}{value:>10,}")
+        elif key == "people_cut_off":
+            lines.append(f"{key}:  (at peak / on the end date / person-days)")
+            lines += [
+                f"  {name:<28}{f['at_peak']:>10,} / {f['on_end_date']:,} / {f['person_days']:,}"
+                for name, f in value.items()
+            ] or ["  (none)"]
         elif isinstance(value, dict):
             lines.append(f"{key}:")
             lines += [f"  {name:<28}{count:>10,}" for name, count in value.items()] or ["  (none)"]

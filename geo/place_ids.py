@@ -81,6 +81,19 @@ def _places_by_id() -> dict:
     return {place.geonames_id: place for place in all_places()}
 
 
+def place_population(key: str) -> int:
+    """GeoNames' population of the place a key names; 0 for an unresolved key, a blank or no figure.
+
+    >>> place_population("geonames:703448") > 2_000_000  # Kyiv
+    True
+    >>> place_population("unresolved:atlantis")
+    0
+    """
+    match = _ID_TEXT.fullmatch(key.removeprefix(GEONAMES_PREFIX)) if key.startswith(GEONAMES_PREFIX) else None
+    place = _places_by_id().get(int(match.group(1))) if match else None
+    return int(place.population) if place is not None else 0
+
+
 # ---------------------------------------------------------------- records
 
 

@@ -40,6 +40,9 @@ def test_tiles_show_the_seed_totals(app, records):
     assert not at.exception
     assert shown(at) == expected(records, Filters())
     assert shown(at)["Without heating"] == "40,000"
+    # Peak on the tile, the end-date figure and person-days beside it (the same numbers as the CLI's).
+    assert "on the end date 40,000; 40,000 person-days" in [caption.value for caption in at.caption]
+    assert any(caption.value.startswith("1 outage has no stated restoration") for caption in at.caption)
     assert shown(at)["Attacks"] == "5" and shown(at)["Projectiles launched"] == "140"
 
 

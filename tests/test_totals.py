@@ -29,6 +29,9 @@ ALL = {
     "projectiles_launched": 140,
     # How many of the attacks give each casualty figure (a blank is "not reported", not 0).
     "reported": {"killed": 2, "injured": 3, "children_killed": 2, "children_injured": 2},
+    # The power plant, out on the records' last day, restoration not stated.
+    "people_cut_off": {"heating": {"at_peak": 40000, "on_end_date": 40000, "person_days": 40000}},
+    "open_outages": 1,
 }
 
 

@@ -23,6 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from dashboard.query.outages import OutageIndex
 from dashboard.records.schemas import ASSET_TYPES, SERVICES, WEAPONS
 from geo.oblasts import resolve_oblast
 from geo.place_ids import city_match
@@ -94,6 +95,8 @@ class QueryIndex:
         self.salvo_day: np.ndarray
         self.salvo_weapon: np.ndarray
         self.salvo_launched: np.ndarray
+        self.last_day: int  # the records' last day: an open-ended range ends there
+        self.outages: OutageIndex
 
     @classmethod
     def build(cls, records) -> QueryIndex:
@@ -143,6 +146,11 @@ class QueryIndex:
         types_hit = np.zeros(len(incidents), dtype=np.int64)
         np.bitwise_or.at(types_hit, index.impact_incident, np.left_shift(1, index.asset_type[index.impact_asset]))
         index.asset_type_bits = types_hit
+        index.last_day = int(index.day.max()) if len(index.day) else 0
+        restored = hit["restored_on"] if "restored_on" in hit else pd.Series(pd.NaT, index=hit.index)
+        index.outages = OutageIndex.build(
+            assets, index.impact_asset, index.day[index.impact_incident], restored.iloc[order].reset_index(drop=True)
+        )
 
         index.salvo_day = _days(salvos["launch_date"])
         index.salvo_weapon = pd.Categorical(salvos["weapon"], categories=WEAPONS).codes.astype(np.int64)

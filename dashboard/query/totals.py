@@ -6,9 +6,13 @@ Counting rules:
 - Casualties are summed as reported; a blank (not reported) adds nothing, and
   ``reported`` says for each casualty field how many attacks in view give a figure,
   so a sum over no figures reads "not reported", never 0.
-- ``people_without_service`` counts each asset once however often it was hit:
-  per asset the largest figure any of its impacts reports, or, where none does
-  and the asset went out of service or was destroyed, the people it serves.
+- People cut off (``dashboard.query.outages``): per impact the largest figure any
+  report gives, or, where none does and the asset went out of service or was
+  destroyed, the people it serves; then counted as people, per place and day and
+  never above the place's population. ``people_cut_off`` gives, per service,
+  ``at_peak``, ``on_end_date`` and ``person_days``; ``people_without_service`` is
+  the peak (it was a sum over facilities until 0.4, which could count a town twice);
+  ``open_outages`` counts the impacts in view whose restoration no record states.
 - ``facilities_hit`` counts each asset once, weighted by its ``asset_count``.
 - ``projectiles_launched`` sums salvos in the date range (and weapon filter);
   place and asset filters do not narrow it, because a salvo has no place.
@@ -31,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.query.index import index_of
+from dashboard.query.outages import people_cut_off
 from dashboard.records.load import Records
-from dashboard.records.schemas import ASSET_TYPES, SERVICES
+from dashboard.records.schemas import ASSET_TYPES
 
 TOTAL_KEYS = (
     "attacks",
@@ -44,6 +49,8 @@ TOTAL_KEYS = (
     "facilities_hit",
     "projectiles_launched",
     "reported",
+    "people_cut_off",
+    "open_outages",
 )
 CASUALTY_COLUMNS = ("killed", "injured", "children_killed", "children_injured")
 
@@ -131,10 +138,12 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
     totals: dict = {"attacks": int(mask.sum())}
     for column in CASUALTY_COLUMNS:
         totals[column] = int(round(index.casualties[column][mask].sum()))
-    assets, people = index.first_per_asset(index.impacts_mask(mask, codes))
-    by_service = np.bincount(index.asset_service[assets], weights=people, minlength=len(SERVICES))
+    selected = index.impacts_mask(mask, codes)
+    assets, _ = index.first_per_asset(selected)
+    last_day = codes.end if codes.end is not None else index.last_day
+    cut_off, open_outages = people_cut_off(index.outages, selected, index.impact_people, last_day)
     by_type = np.bincount(index.asset_type[assets], weights=index.asset_count[assets], minlength=len(ASSET_TYPES))
-    totals["people_without_service"] = _named_totals(by_service, SERVICES)
+    totals["people_without_service"] = {service: figures["at_peak"] for service, figures in cut_off.items()}
     totals["facilities_hit"] = _named_totals(by_type, ASSET_TYPES)
     salvo_days = (index.salvo_day >= (codes.start if codes.start is not None else -(2**31))) & (
         index.salvo_day <= (codes.end if codes.end is not None else 2**31 - 1)
@@ -143,6 +152,8 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
         salvo_days &= np.isin(index.salvo_weapon, codes.weapons)
     totals["projectiles_launched"] = int(round(index.salvo_launched[salvo_days].sum()))
     totals["reported"] = {column: int((index.casualty_reported[column] & mask).sum()) for column in CASUALTY_COLUMNS}
+    totals["people_cut_off"] = cut_off
+    totals["open_outages"] = open_outages
     return totals
 
 

@@ -104,6 +104,13 @@ def cross_file_failures(
             bad = frame[(children > total).fillna(False)]
             for line, value, whole in zip(bad.index, bad[f"children_{part}"], bad[part], strict=True):
                 failures += _rows(file, [line], f"children_{part}", [value], f"must not exceed {part} ({whole})")
+    if table == "impacts" and "restored_on" in frame.columns and "incidents" in accepted and not frame.empty:
+        days = dict(zip(accepted["incidents"]["incident_id"], accepted["incidents"]["event_date"], strict=True))
+        hit_on = frame["incident_id"].map(days).fillna("")
+        # Both are YYYY-MM-DD text here, so text order is date order.
+        bad = frame[(frame["restored_on"] != "") & (hit_on != "") & (frame["restored_on"] < hit_on)]
+        for line, value, day in zip(bad.index, bad["restored_on"], hit_on[bad.index], strict=True):
+            failures += _rows(file, [line], "restored_on", [value], f"must not be before the incident's day ({day})")
     if table == "sources":
         bad = frame[
             (frame["path"] != "")

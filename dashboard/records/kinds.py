@@ -247,7 +247,8 @@ class DateKind(Kind):
         # SQLite keeps a date as its ISO text (as SQLAlchemy's Date does); other drivers want dates.
         if dialect == "sqlite":
             return _blank_to_none(self.to_text(typed))
-        return typed.dt.date.to_numpy(dtype=object, na_value=None)
+        # A blank date (NaT) must reach the driver as None: ``.dt.date`` gives NaN for it.
+        return np.where(typed.isna().to_numpy(dtype=bool), None, typed.dt.date.to_numpy(dtype=object))
 
     def hashable(self, typed: pd.Series) -> np.ndarray:
         return typed.astype(self.dtype).to_numpy().view("int64")

@@ -249,6 +249,17 @@ class ImpactSchema(RecordSchema):
             "count", "People who lost the asset's service, where the source says.", unit="people"
         ),
         "people_qualifier": ColumnSpec("code", "exact or at_least.", vocabulary=QUALIFIERS),
+        "restored_on": ColumnSpec(
+            "date",
+            "First day the service was back, where a source says; blank: not stated, and the people "
+            "count as cut off until a later record says otherwise.",
+            header_optional=True,
+        ),
+        "restoration_as_stated": ColumnSpec(
+            "text",
+            "The restoration in the source's own words (quote it when restored_on is given).",
+            header_optional=True,
+        ),
         "source_id": IncidentSchema.columns["source_id"],
         "quote": IncidentSchema.columns["quote"],
     }

@@ -21,7 +21,7 @@ from dashboard.query.aggregate import MapView
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
 from dashboard.ui import shared
-from dashboard.views.tiles import tiles
+from dashboard.views.tiles import outages_note, tiles
 from dashboard.views.url_state import filters_from_query, query_from_filters
 
 TABLE_ROWS = 1_000
@@ -121,6 +121,8 @@ for index, tile in enumerate(tiles(totals)):
 st.caption(
     "Projectiles launched: from launch counts in the date range; city, oblast and asset filters do not narrow it."
 )
+if totals["open_outages"]:
+    st.caption(outages_note(totals["open_outages"]))
 
 
 def filtered() -> pd.DataFrame:

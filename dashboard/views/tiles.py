@@ -24,9 +24,11 @@ HELP = {
     "'not reported' means no attack in view gives a figure.",
     "children_killed": "Children among the killed, as reported ('not reported' when no attack in view says).",
     "children_injured": "Children among the injured, as reported ('not reported' when no attack in view says).",
-    "people_without_service": "People who lost this service, summed over the facilities hit, each counted once "
-    "however often it was hit (two facilities serving one town both count). "
-    "A lower bound where the source says 'over'.",
+    "people_without_service": "The most people cut off from this service on any one day of the range. Counted "
+    "as people: per place and day the largest figure among its facilities out (a facility hit twice, or two "
+    "facilities serving one town, count the town once), never more than the place's population; an outage "
+    "lasts until a record states its restoration. Below: those still cut off on the range's last day, and "
+    "person-days (people × days cut off). A lower bound where the source says 'over'.",
     "facilities_hit": "Facilities hit, each counted once; a group such as 'over 40 residential buildings' counts 40.",
     "projectiles_launched": "Missiles and drones launched in the date range, from launch counts. "
     "City, oblast and asset filters do not narrow it: launch counts have no place.",
@@ -73,15 +75,13 @@ def tiles(totals: dict) -> list[Tile]:
     out = [Tile("attacks", LABELS["attacks"], totals["attacks"], HELP["attacks"])]
     out += [_casualty_tile(k, totals) for k in ("killed", "injured", "children_killed", "children_injured")]
     services = totals["people_without_service"] or {"any service": 0}
+    cut_off = totals.get("people_cut_off", {})
     for service, people in services.items():
-        out.append(
-            Tile(
-                "people_without_service",
-                f"Without {service}",
-                people,
-                HELP["people_without_service"],
-            )
+        figures = cut_off.get(service)
+        detail = (
+            f"on the end date {figures['on_end_date']:,}; {figures['person_days']:,} person-days" if figures else ""
         )
+        out.append(Tile("people_without_service", f"Without {service}", people, HELP["people_without_service"], detail))
     facilities = totals["facilities_hit"]
     detail = ", ".join(f"{name.replace('_', ' ')} {count:,}" for name, count in facilities.items())
     out.append(
@@ -102,3 +102,12 @@ def tiles(totals: dict) -> list[Tile]:
         )
     )
     return out
+
+
+def outages_note(open_outages: int) -> str:
+    """What the page says of outages whose restoration no record states."""
+    noun = "outage has" if open_outages == 1 else "outages have"
+    return (
+        f"{open_outages:,} {noun} no stated restoration: counted as cut off until the end of the range, "
+        "until a later record says otherwise."
+    )
