@@ -149,7 +149,11 @@ class QueryIndex:
         index.last_day = int(index.day.max()) if len(index.day) else 0
         restored = hit["restored_on"] if "restored_on" in hit else pd.Series(pd.NaT, index=hit.index)
         index.outages = OutageIndex.build(
-            assets, index.impact_asset, index.day[index.impact_incident], restored.iloc[order].reset_index(drop=True)
+            assets,
+            index.impact_asset,
+            index.day[index.impact_incident],
+            index.impact_people,
+            restored.iloc[order].reset_index(drop=True),
         )
 
         index.salvo_day = _days(salvos["launch_date"])

@@ -39,10 +39,13 @@ _BIG = np.int64(2**33)  # above any people count: offsets that keep one place's 
 class OutageIndex:
     """Per indexed impact (in the query index's order): day out, first day back, people; per place: the ceiling."""
 
-    order: np.ndarray  # impact positions sorted by place group, then day
-    group: np.ndarray  # per impact: its (service, place) group
-    start: np.ndarray  # per impact: first day out
-    stop: np.ndarray  # per impact: first day back (NO_END: not stated)
+    # Impacts that cut anyone off, sorted by place group and then day; the arrays below are
+    # in that order, so a query takes one gather (its mask) and sequential compressions.
+    order: np.ndarray  # positions of those impacts among the indexed impacts
+    group: np.ndarray  # its (service, place) group
+    start: np.ndarray  # first day out
+    stop: np.ndarray  # first day back (NO_END: not stated)
+    people: np.ndarray  # its figure, capped at the place's population
     group_cap: np.ndarray  # per group: the place's population
     group_pair: np.ndarray  # per group: its (service, oblast) pair
     group_is_oblast: np.ndarray  # per group: an oblast-wide place (not a settlement)
@@ -51,9 +54,14 @@ class OutageIndex:
 
     @classmethod
     def build(
-        cls, assets: pd.DataFrame, impact_asset: np.ndarray, impact_day: np.ndarray, impact_restored: pd.Series
+        cls,
+        assets: pd.DataFrame,
+        impact_asset: np.ndarray,
+        impact_day: np.ndarray,
+        impact_people: np.ndarray,
+        impact_restored: pd.Series,
     ) -> OutageIndex:
-        """From the assets and, per indexed impact, its asset position, day and ``restored_on``."""
+        """From the assets and, per indexed impact, its asset position, day, people and ``restored_on``."""
         oblasts = oblast_population()
         service = pd.Categorical(assets["service"], categories=SERVICES).codes.astype(np.int64)
         iso = assets["oblast_iso"].astype("str").to_numpy(dtype=object)
@@ -87,17 +95,13 @@ class OutageIndex:
             np.isnat(restored), NO_END, (restored - np.datetime64("1970-01-01", "D")).astype(np.int64)
         ).astype(np.int64)
         start = impact_day.astype(np.int64)
+        people = np.minimum(np.nan_to_num(impact_people).astype(np.int64), group_cap[group])
+        order = np.lexsort((start, group))
+        order = order[people[order] > 0]
         return cls(
-            np.lexsort((start, group)),
-            group,
-            start,
-            stop,
-            group_cap,
-            group_pair,
-            group_is_oblast,
-            pair_service,
-            pair_cap,
-        )
+            order, group[order], start[order], stop[order], people[order],
+            group_cap, group_pair, group_is_oblast, pair_service, pair_cap,
+        )  # fmt: skip
 
 
 def _settlement_events(group, start, stop, people, last_day):
@@ -148,7 +152,7 @@ def _oblast_events(outages: OutageIndex, group, day, change):
     """(service, day, change) after combining each oblast: max(oblast-wide, sum of settlements), capped."""
     pair = outages.group_pair[group]
     oblast_wide = outages.group_is_oblast[group]
-    order = np.lexsort((day, pair))
+    order = np.argsort(pair * _BIG + day, kind="stable")
     pair, day, change, oblast_wide = pair[order], day[order], change[order], oblast_wide[order]
     first = np.ones(len(pair), dtype=bool)
     first[1:] = pair[1:] != pair[:-1]
@@ -168,34 +172,31 @@ def _oblast_events(outages: OutageIndex, group, day, change):
     return outages.pair_service[pair], day, level - before
 
 
-def people_cut_off(
-    outages: OutageIndex, impacts: np.ndarray, people: np.ndarray, last_day: int
-) -> tuple[dict[str, dict[str, int]], int]:
+def people_cut_off(outages: OutageIndex, impacts: np.ndarray, last_day: int) -> tuple[dict[str, dict[str, int]], int]:
     """Per service with anyone cut off: at_peak, on_end_date, person_days; and how many impacts are still open.
 
-    ``impacts`` selects indexed impacts, ``people`` is each indexed impact's figure, ``last_day``
-    the range's last day (days since 1970-01-01).
+    ``impacts`` selects indexed impacts (the query index's order), ``last_day`` is the range's
+    last day (days since 1970-01-01).
     """
-    positions = outages.order[impacts[outages.order] & (people[outages.order] > 0)]
-    group, start = outages.group[positions], outages.start[positions]
-    stop = np.minimum(outages.stop[positions], last_day + 1)
+    chosen = impacts[outages.order]
+    group, start, stop, people = (a[chosen] for a in (outages.group, outages.start, outages.stop, outages.people))
+    open_count = int(np.count_nonzero(stop == NO_END))
+    stop = np.minimum(stop, last_day + 1)
     lasting = stop > start
-    open_count = int((outages.stop[positions] == NO_END).sum())
-    group, start, stop, positions = group[lasting], start[lasting], stop[lasting], positions[lasting]
+    if not lasting.all():
+        group, start, stop, people = group[lasting], start[lasting], stop[lasting], people[lasting]
     figures: dict[str, dict[str, int]] = {}
-    if not len(positions):
+    if not len(group):
         return figures, open_count
-    capped = np.minimum(people[positions].astype(np.int64), outages.group_cap[group])
-    events = _settlement_events(group, start, stop, capped, last_day)
-    service, day, change = _oblast_events(outages, *events)
+    service, day, change = _oblast_events(outages, *_settlement_events(group, start, stop, people, last_day))
+    order = np.argsort(service * _BIG + day, kind="stable")
+    service, day, change = service[order], day[order], change[order]
     for code in np.unique(service):
-        mine = service == code
-        order = np.argsort(day[mine], kind="stable")
-        days, changes = day[mine][order], change[mine][order]
+        low, high = np.searchsorted(service, [code, code + 1])
+        days, changes = day[low:high], change[low:high]
         last = _runs_last(days)
         level = np.cumsum(changes)[last]
-        days = days[last]
-        span = np.diff(np.concatenate((days, [last_day + 1])))
+        span = np.diff(np.concatenate((days[last], [last_day + 1])))
         peak = int(level.max(initial=0))
         if peak > 0:
             figures[SERVICES[code]] = {

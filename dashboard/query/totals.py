@@ -141,7 +141,7 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
     selected = index.impacts_mask(mask, codes)
     assets, _ = index.first_per_asset(selected)
     last_day = codes.end if codes.end is not None else index.last_day
-    cut_off, open_outages = people_cut_off(index.outages, selected, index.impact_people, last_day)
+    cut_off, open_outages = people_cut_off(index.outages, selected, last_day)
     by_type = np.bincount(index.asset_type[assets], weights=index.asset_count[assets], minlength=len(ASSET_TYPES))
     totals["people_without_service"] = {service: figures["at_peak"] for service, figures in cut_off.items()}
     totals["facilities_hit"] = _named_totals(by_type, ASSET_TYPES)
@@ -151,7 +151,9 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
     if codes.weapons is not None:
         salvo_days &= np.isin(index.salvo_weapon, codes.weapons)
     totals["projectiles_launched"] = int(round(index.salvo_launched[salvo_days].sum()))
-    totals["reported"] = {column: int((index.casualty_reported[column] & mask).sum()) for column in CASUALTY_COLUMNS}
+    totals["reported"] = {
+        column: int(np.count_nonzero(index.casualty_reported[column] & mask)) for column in CASUALTY_COLUMNS
+    }
     totals["people_cut_off"] = cut_off
     totals["open_outages"] = open_outages
     return totals
