@@ -10,6 +10,7 @@ import csv
 import io
 from datetime import date
 
+import numpy as np
 import pytest
 
 from dashboard.query.totals import Filters, summarize
@@ -184,3 +185,75 @@ def test_a_restoration_before_the_attack_is_rejected(tmp_path):
     rows = failures[failures["column"] == "restored_on"].to_dict("records")
     assert [(r["file"], r["line"], r["value"]) for r in rows] == [("impacts.csv", 8, "2024-04-30")]
     assert rows[0]["rule"] == "must not be before the incident's day (2024-05-01)"
+
+
+# ---------------------------------------------------------------- the rule, against brute force
+
+GROUPS = {  # group: (pair, oblast-wide, place ceiling)
+    0: (0, False, 60),  # settlement A of oblast 1
+    1: (0, False, 50),  # settlement B of oblast 1
+    2: (0, True, 150),  # oblast 1 as a whole
+    3: (1, False, 40),  # settlement C of oblast 2
+}
+OBLAST_CAP = {0: 150, 1: 45}
+
+
+def brute_force(impacts, last_day):
+    """Expand every day: per place the largest active figure, per oblast max(wide, sum), capped."""
+    levels = []
+    for day in range(last_day + 1):
+        place = dict.fromkeys(GROUPS, 0)
+        for group, start, stop, people in impacts:
+            if start <= day < min(stop, last_day + 1):
+                place[group] = max(place[group], min(people, GROUPS[group][2]))
+        total = 0
+        for pair, cap in OBLAST_CAP.items():
+            settlements = sum(v for g, v in place.items() if GROUPS[g][0] == pair and not GROUPS[g][1])
+            wide = max([v for g, v in place.items() if GROUPS[g][0] == pair and GROUPS[g][1]], default=0)
+            total += min(cap, max(settlements, wide))
+        levels.append(total)
+    first = min((start for _, start, _, _ in impacts), default=0)
+    in_range = levels[first:]
+    return {"at_peak": max(levels), "on_end_date": levels[-1], "person_days": sum(in_range)}
+
+
+def test_the_rule_matches_a_day_by_day_count():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from dashboard.query.outages import NO_END, OutageIndex, people_cut_off
+
+    impact = st.tuples(
+        st.sampled_from(sorted(GROUPS)),
+        st.integers(0, 6),
+        st.one_of(st.just(None), st.integers(0, 8)),
+        st.integers(1, 120),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(impact, min_size=1, max_size=8), st.integers(0, 9))
+    def check(rows, last_day):
+        rows = [(g, s, NO_END if r is None else s + r, p) for g, s, r, p in rows if s <= last_day]
+        rows.sort(key=lambda row: (row[0], row[1]))
+        if not rows:
+            return
+        group, start, stop, people = (np.array(column, dtype=np.int64) for column in zip(*rows, strict=True))
+        caps = np.array([GROUPS[g][2] for g in sorted(GROUPS)], dtype=np.int64)
+        outages = OutageIndex(
+            order=np.arange(len(rows)),
+            group=group,
+            start=start,
+            stop=stop,
+            people=np.minimum(people, caps[group]),
+            group_cap=caps,
+            group_pair=np.array([GROUPS[g][0] for g in sorted(GROUPS)], dtype=np.int64),
+            group_is_oblast=np.array([GROUPS[g][1] for g in sorted(GROUPS)], dtype=bool),
+            pair_service=np.array([0, 0], dtype=np.int64),
+            pair_cap=np.array([OBLAST_CAP[0], OBLAST_CAP[1]], dtype=np.int64),
+        )
+        figures, _ = people_cut_off(outages, np.ones(len(rows), dtype=bool), last_day)
+        expected = brute_force(rows, last_day)
+        got = figures.get("heating", {"at_peak": 0, "on_end_date": 0, "person_days": 0})
+        assert got == expected if expected["at_peak"] else not figures
+
+    check()
