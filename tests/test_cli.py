@@ -108,3 +108,25 @@ def test_console_script_runs(env):
         check=True,
     )
     assert json.loads(result.stdout)["attacks"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--weapon", "drones"], "'drones' is not a weapon type; did you mean 'drone'?"),
+        (["--asset-type", "schools"], "'schools' is not an asset type; did you mean 'school'?"),
+        (["--start", "2024-03-14", "--end", "2024-03-12"], "the start date 2024-03-14 is after the end date 2024-03-12"),
+    ],
+)
+def test_a_filter_that_can_match_nothing_is_refused(env, capsys, args, expected):
+    """A misspelt vocabulary value or a reversed date range gave zeros and exit 0."""
+    assert cli.main(["summary", *args]) == 2
+    captured = capsys.readouterr()
+    assert expected in captured.err and captured.out == ""
+
+
+def test_export_into_a_missing_folder_is_refused(env, tmp_path, capsys):
+    """`--out /nonexistent/dir/x.csv` created the folders; a typo in a path now says so."""
+    target = tmp_path / "no" / "such" / "x.csv"
+    assert cli.main(["export", "--out", str(target)]) == 2
+    assert "folder" in capsys.readouterr().err and not (tmp_path / "no").exists()
