@@ -316,9 +316,18 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.command == "import":
         return run_import(args, settings)
+    from dashboard.query.totals import filter_problems
+
+    filters = filters_from(args)
+    if problems := filter_problems(filters):
+        for problem in problems:
+            print(f"impact: {problem}", file=sys.stderr)
+        return 2
+    if args.command == "export" and args.out and not Path(args.out).resolve().parent.is_dir():
+        print(f"impact: the folder {Path(args.out).parent} does not exist (create it first)", file=sys.stderr)
+        return 2
     records = load_records(open_store(settings), settings)
     try:
-        filters = filters_from(args)
         if args.command == "summary":
             from dashboard.query.places import unknown_cities, unresolved_places
 

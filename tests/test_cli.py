@@ -115,7 +115,10 @@ def test_console_script_runs(env):
     [
         (["--weapon", "drones"], "'drones' is not a weapon type; did you mean 'drone'?"),
         (["--asset-type", "schools"], "'schools' is not an asset type; did you mean 'school'?"),
-        (["--start", "2024-03-14", "--end", "2024-03-12"], "the start date 2024-03-14 is after the end date 2024-03-12"),
+        (
+            ["--start", "2024-03-14", "--end", "2024-03-12"],
+            "the start date 2024-03-14 is after the end date 2024-03-12",
+        ),
     ],
 )
 def test_a_filter_that_can_match_nothing_is_refused(env, capsys, args, expected):

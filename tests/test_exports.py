@@ -199,6 +199,7 @@ def test_store_batch_log_gives_the_last_update(settings):
 )
 def test_write_export_puts_sidecar_beside_the_file(tmp_path, records, kherson, name, fmt, hxl):
     out = tmp_path / "exports" / name
+    out.parent.mkdir()  # the folder must exist: a mistyped one is an error, not created
     written = write_export(kherson, records, KHERSON, out, fmt=fmt, hxl=hxl, store_updated_at=datetime(2024, 3, 15))
     sidecar = tmp_path / "exports" / f"{name}.meta.json"
     assert written == [out, sidecar]

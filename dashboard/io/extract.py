@@ -344,7 +344,7 @@ def write_export(
     records, filters : Records, Filters
         The records they come from and the filters that selected them.
     out : Path
-        The export file; its folder is created when missing.
+        The export file; its folder must exist.
     fmt : {"csv", "geojson"}
         CSV (``dashboard.io.csv_writer`` columns and safety) or GeoJSON.
     hxl : bool
@@ -377,6 +377,5 @@ def write_export(
         data = geojson_bytes(incidents, records)
     else:
         data = hxl_csv_bytes(incidents) if hxl else to_csv_bytes(incidents)
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     return [out, write_metadata(metadata, sidecar_path(out))]

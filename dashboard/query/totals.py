@@ -79,6 +79,32 @@ class Filters:
         return {resolve_oblast(name).iso for name in self.oblasts if name.strip()}
 
 
+def filter_problems(filters: Filters) -> list[str]:
+    """Why a filter can match nothing whatever the records hold: a value outside its vocabulary
+    (with the nearest one), or a start after the end. Empty when the filter is sound.
+
+    >>> filter_problems(Filters(weapons=("drones",)))
+    ["'drones' is not a weapon type; did you mean 'drone'?"]
+    """
+    import difflib
+
+    from dashboard.records.schemas import WEAPONS
+
+    problems = []
+    for values, vocabulary, noun in (
+        (filters.weapons, WEAPONS, "a weapon type"),
+        (filters.asset_types, ASSET_TYPES, "an asset type"),
+    ):
+        for value in values:
+            if value not in vocabulary:
+                near = difflib.get_close_matches(value.strip().lower(), vocabulary, n=1)
+                hint = f"did you mean {near[0]!r}?" if near else f"one of: {', '.join(vocabulary)}"
+                problems.append(f"{value!r} is not {noun}; {hint}")
+    if filters.start and filters.end and filters.start > filters.end:
+        problems.append(f"the start date {filters.start} is after the end date {filters.end}")
+    return problems
+
+
 def _codes(records: Records, filters: Filters):
     return index_of(records).codes_for(
         cities=filters.cities,
