@@ -132,6 +132,25 @@ def time_to_sql(url: str, work: Path) -> dict:
     return {"seconds": seconds, "rows": sum(len(f) for f in frames.values())}
 
 
+def time_write_only(url: str, work: Path) -> dict:
+    """The ceiling: our write step alone (``insert_frame``, SQLite ``executemany`` of typed tuples, one
+    transaction) of the same typed frames into a fresh store, with no reading, validation or comparison.
+    No importer that writes through Python's sqlite3 module can beat it on this machine."""
+    from dashboard.store.sql import SCHEMAS, create_engine, insert_frame, metadata, read_records
+
+    frames = {t: read_records(create_engine(url)).table(t) for t in SCHEMAS}
+    engine = create_engine(fresh_sqlite(work / "write-only.sqlite"))
+    metadata.create_all(engine)
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        for table, frame in frames.items():
+            for start in range(0, len(frame), 100_000):
+                insert_frame(connection, table, frame.iloc[start : start + 100_000])
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    return {"seconds": seconds, "rows": sum(len(f) for f in frames.values())}
+
+
 def time_reads(url: str, repeat: int) -> dict:
     """Median seconds of ``read_records`` and of the ``read_sql`` baseline, alternating."""
     import pandas as pd
@@ -164,6 +183,7 @@ def peak_rss(url: str, which: str) -> dict:
 
 def markdown(results: dict) -> str:
     imp, base, reads = results["import"], results["to_sql"], results["read"]
+    ceiling = results.get("write_only")
     rss, rss_base = results["rss"], results["rss_baseline"]
     ours_rate, base_rate = imp["rows"] / imp["seconds"], base["rows"] / base["seconds"]
     lines = [
@@ -173,6 +193,15 @@ def markdown(results: dict) -> str:
         "|---|---|---|---|---|",
         f"| import, rows/s (SQLite) | {ours_rate:,.0f} ({imp['seconds']:.1f} s) "
         f"| {base_rate:,.0f} ({base['seconds']:.1f} s, `to_sql`) | {ours_rate / base_rate:.2f}× | ≥ 100,000 rows/s |",
+        *(
+            [
+                f"| write step alone, rows/s (ceiling) | {ceiling['rows'] / ceiling['seconds']:,.0f} "
+                f"({ceiling['seconds']:.1f} s, `insert_frame` only) | {base_rate:,.0f} (`to_sql`) "
+                f"| {ceiling['rows'] / ceiling['seconds'] / base_rate:.2f}× | the fastest any sqlite3 importer can be |"
+            ]
+            if ceiling
+            else []
+        ),
         f"| read whole store, s | {reads['ours']:.2f} | {reads['baseline']:.2f} (`read_sql`) "
         f"| {reads['ours'] / reads['baseline']:.2f}× | ≤ 1.5× |",
         f"| peak RSS after load, MB | {rss['peak_rss_mb']:,.0f} | {rss_base['peak_rss_mb']:,.0f} (`read_sql` only) "
@@ -202,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     results["import"] = time_import(work / "data", work, boundary, args.profile)
     log("import (baseline to_sql)")
     results["to_sql"] = time_to_sql(results["import"]["url"], work)
+    log("write step alone (the ceiling)")
+    results["write_only"] = time_write_only(results["import"]["url"], work)
     log("read (ours and read_sql)")
     results["read"] = time_reads(results["import"]["url"], args.repeat)
     log("peak RSS")

@@ -160,3 +160,70 @@ def test_import_page_preview_and_confirm(server, chromium, tmp_path):
     labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert dict(zip(labels, values, strict=True))["Attacks"] == "8"
+
+
+HOSTILE_MAPPING = """[source]
+source_id = "hostile"
+title = "A mapping whose pattern backtracks catastrophically"
+[identity]
+id_column = "id"
+[fields.event_date]
+constant = "2024-01-01"
+[fields.killed]
+column = "text"
+extract = '(a|aa)+$'
+"""
+
+
+def test_the_server_stays_responsive_during_a_hostile_preview(server, chromium, tmp_path):
+    """A nested-quantifier pattern froze every session for ~20 s; each value now runs under a time limit.
+
+    While the preview runs, another client polls /_stcore/health: every answer comes fast.
+    """
+    import threading
+    import urllib.request
+
+    mapping = tmp_path / "hostile.toml"
+    mapping.write_text(HOSTILE_MAPPING)
+    rows = "id,text\n" + "".join(f"{n},{'a' * (30 + n % 5)}!\n" for n in range(40))
+    upload = tmp_path / "hostile.csv"
+    upload.write_text(rows)
+    latencies: list[float] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            with urllib.request.urlopen(f"{server}/_stcore/health", timeout=30) as response:
+                response.read()
+            latencies.append(time.monotonic() - started)
+            stop.wait(0.1)
+
+    page = chromium.new_page(viewport={"width": 1300, "height": 1400})
+    page.goto(f"{server}/import")
+    page.wait_for_selector("text=Import data", timeout=60_000)
+    page.get_by_text("Any CSV, through a mapping file").click()
+    page.locator('[data-testid="stSelectbox"]').first.click()
+    page.get_by_text("Upload a mapping file…").click()
+    page.wait_for_selector("text=Mapping file (TOML)", timeout=30_000)
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    started = time.monotonic()
+    page.locator('input[type="file"]').nth(1).set_input_files(str(mapping))
+    page.locator('input[type="file"]').first.set_input_files(str(upload))
+    page.wait_for_selector("text=Rows read", timeout=120_000)
+    preview_seconds = time.monotonic() - started
+    stop.set()
+    poller.join(timeout=30)
+    page.screenshot(path=str(ARTIFACTS / "hostile-preview.png"), full_page=True)
+    (ARTIFACTS / "hostile-preview.txt").write_text(
+        f"preview {preview_seconds:.1f} s; health polls {len(latencies)}, slowest {max(latencies):.3f} s\n"
+    )
+    assert len(latencies) >= 3
+    assert max(latencies) < 1.0, f"health answered after {max(latencies):.1f} s during the preview"
+    # Every row's pattern timed out and the row is rejected with that reason (the table is a canvas:
+    # the reason is checked in tests/test_mapping_safety.py; here, the counts).
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    metrics = {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
+    assert (metrics["Rows read"], metrics["Rejected"]) == ("40", "40"), metrics
