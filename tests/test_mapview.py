@@ -172,3 +172,40 @@ def test_escape_helper_handles_missing_values():
     from dashboard.map.view import esc
 
     assert esc(pd.NA) == "" and esc(None) == "" and esc("a<b") == "a&lt;b"
+
+
+def test_draw_order_areas_then_facilities_then_incidents(records, boundary_file):
+    """An oblast-level area drawn above Kherson's incidents took every click there (a pane per kind fixes the order)."""
+    html = render(records, load_boundaries(boundary_file))
+    panes = dict(re.findall(r'createPane\("(impact\w+)"\)\.style\.zIndex = (\d+)', html))
+    assert int(panes["impactAreas"]) < int(panes["impactFacilities"]) < int(panes["impactIncidents"])
+    by_kind = {}
+    for feature in features_in(html):
+        kind = feature["properties"].get("kind")
+        if kind:
+            by_kind.setdefault(kind, set()).add(feature["properties"]["pane"])
+    assert by_kind == {
+        "oblast_area": {"impactAreas"},
+        "facility": {"impactFacilities"},
+        "incident": {"impactIncidents"},
+    }
+
+
+def test_symbols_at_one_spot_open_one_popup_listing_them_all(records):
+    """Kherson: two incidents and the power plant at the city centre; whichever is clicked lists all three."""
+    html = render(records, load_boundaries(None), Filters(cities=("Kherson",)))
+    popups = {
+        f["properties"]["popup"] for f in features_in(html) if f["properties"].get("kind") in ("incident", "facility")
+    }
+    assert len(popups) == 1
+    popup = popups.pop()
+    assert "3 records at this spot" in popup
+    assert "six-year-old girl died" in popup  # inc-002's quote
+    assert "rendered inoperative" in popup  # inc-003's quote
+    assert "people served: over 40,000" in popup  # the plant's own popup
+
+
+def test_popups_fit_the_map_and_leave_it_where_it_was(records):
+    html = render(records, load_boundaries(None))
+    assert "maxHeight: 300" in html  # scrolls inside a 560 px map instead of pushing it
+    assert 'on("popupclose"' in html and "setView(" in html  # the view from before the popup comes back
