@@ -66,7 +66,7 @@ def test_cells_replace_markers_only_above_the_limit(million, outlines):
     street = MapView(17, 50.0000, 36.2300, 50.0010, 36.2320)
     group = layers_for_mask(million, mask, outlines, street)
     assert int(located_mask(index_of(million), mask, street).sum()) <= MARKER_LIMIT
-    assert [child._name for child in group._children.values()] == ["Incidents", "Facilities"]
+    assert [child._name for child in group._children.values()] == ["Areas", "Facilities", "Incidents"]
 
 
 def test_cell_people_count_each_facility_once(million):

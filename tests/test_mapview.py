@@ -74,7 +74,15 @@ def test_map_without_boundary_file_still_draws_and_says_so(records):
     boundaries = load_boundaries(None)
     html = render(records, boundaries)
     kinds = [f["properties"].get("kind") for f in features_in(html)]
-    assert kinds.count("incident") == 4 and "oblast_area" in kinds
+    # 4 located incidents in 3 symbols: Kherson's two share the city centre and one popup.
+    assert kinds.count("incident") == 3 and "oblast_area" in kinds
+    ids = [
+        i
+        for f in features_in(html)
+        if f["properties"].get("kind") == "incident"
+        for i in f["properties"].get("ids", [f["properties"]["id"]])
+    ]
+    assert sorted(ids) == ["inc-001", "inc-002", "inc-003", "inc-004"]
     assert "No boundary file is configured" in html
 
 
@@ -117,7 +125,8 @@ def test_popup_has_date_place_casualties_and_quote(records):
 
 def test_facilities_show_service_people_and_state(records):
     html = render(records, load_boundaries(None), Filters(cities=("Kherson",)))
-    facility = [f for f in features_in(html) if f["properties"].get("kind") == "facility"][0]["properties"]
+    # It sits under the city's incidents, whose popup lists it with its own details.
+    facility = [f for f in features_in(html) if f["properties"].get("kind") == "incident"][0]["properties"]
     assert "Kherson Thermal Power Plant" in facility["popup"]
     assert "people served: over 40,000" in facility["popup"]
     assert "out of service" in facility["popup"]
@@ -165,7 +174,7 @@ def test_data_layers_are_a_separate_feature_group(records):
     incidents = filter_incidents(records, Filters(cities=("Odesa",)))
     group = data_layers(records, incidents, boundaries)
     assert "inc-004" not in a
-    assert len(group._children) == 2
+    assert [child._name for child in group._children.values()] == ["Areas", "Facilities", "Incidents"]
 
 
 def test_escape_helper_handles_missing_values():
@@ -179,11 +188,17 @@ def test_draw_order_areas_then_facilities_then_incidents(records, boundary_file)
     html = render(records, load_boundaries(boundary_file))
     panes = dict(re.findall(r'createPane\("(impact\w+)"\)\.style\.zIndex = (\d+)', html))
     assert int(panes["impactAreas"]) < int(panes["impactFacilities"]) < int(panes["impactIncidents"])
+    # Each data layer names its pane; the layer's symbols are drawn in it.
+    layers = re.findall(
+        r'L\.geoJSON\((\{.*?\}), \{\n\s*pointToLayer: function \(feature, latlng\) \{\n.*?pane: "(\w+)"',
+        html,
+        flags=re.S,
+    )
     by_kind = {}
-    for feature in features_in(html):
-        kind = feature["properties"].get("kind")
-        if kind:
-            by_kind.setdefault(kind, set()).add(feature["properties"]["pane"])
+    for blob, pane in layers:
+        for feature in json.loads(blob)["features"]:
+            if kind := feature["properties"].get("kind"):
+                by_kind.setdefault(kind, set()).add(pane)
     assert by_kind == {
         "oblast_area": {"impactAreas"},
         "facility": {"impactFacilities"},
@@ -192,13 +207,13 @@ def test_draw_order_areas_then_facilities_then_incidents(records, boundary_file)
 
 
 def test_symbols_at_one_spot_open_one_popup_listing_them_all(records):
-    """Kherson: two incidents and the power plant at the city centre; whichever is clicked lists all three."""
+    """Kherson: two incidents and the power plant at the city centre; a click there lists all three."""
     html = render(records, load_boundaries(None), Filters(cities=("Kherson",)))
-    popups = {
-        f["properties"]["popup"] for f in features_in(html) if f["properties"].get("kind") in ("incident", "facility")
-    }
-    assert len(popups) == 1
-    popup = popups.pop()
+    points = [f["properties"] for f in features_in(html) if f["properties"].get("kind") in ("incident", "facility")]
+    clickable = [p for p in points if p.get("interactive", True)]
+    assert len(clickable) == 1 and clickable[0]["ids"] == ["inc-002", "inc-003"]
+    assert [p["kind"] for p in points if not p.get("interactive", True)] == ["facility"]  # shows through, no click
+    popup = clickable[0]["popup"]
     assert "3 records at this spot" in popup
     assert "six-year-old girl died" in popup  # inc-002's quote
     assert "rendered inoperative" in popup  # inc-003's quote

@@ -125,6 +125,7 @@ def incident_features(
                 "properties": {
                     "kind": "incident",
                     "id": esc(row.incident_id),
+                    "services": sorted(services.get(row.incident_id, set())),
                     "popup": popup,
                     "tooltip": f"{html_text(row.place)}: {esc(label)} ({esc(row.event_date.strftime('%Y-%m-%d'))})",
                     "style": {
@@ -222,6 +223,7 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
                 "properties": {
                     "kind": "facility",
                     "id": esc(asset_id),
+                    "services": [esc(asset["service"])],
                     "popup": popup,
                     "tooltip": f"{html_text(asset['name'])}: {esc(states)}",
                     "style": {
@@ -236,3 +238,49 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
             }
         )
     return features
+
+
+def _spot(feature: dict) -> tuple[float, float]:
+    longitude, latitude = feature["geometry"]["coordinates"]
+    return round(latitude, 4), round(longitude, 4)  # about 10 m: the same point on screen at any zoom
+
+
+def merge_spots(incidents: list[dict], facilities: list[dict]) -> tuple[list[dict], list[dict]]:
+    """One incident symbol per spot, whose popup lists every incident and facility there.
+
+    Symbols at one spot overlap on screen, so a click cannot choose among them: the
+    spot's incidents become one circle (the largest one's size, the colour of everything
+    they hit) opening the list, incidents in date order, then facilities. A facility
+    under such a circle shows through it but takes no clicks of its own.
+    """
+    facilities_at: dict[tuple[float, float], list[dict]] = {}
+    for feature in facilities:
+        facilities_at.setdefault(_spot(feature), []).append(feature)
+    incidents_at: dict[tuple[float, float], list[dict]] = {}
+    for feature in incidents:
+        incidents_at.setdefault(_spot(feature), []).append(feature)
+    merged = []
+    for spot, here in incidents_at.items():
+        below = facilities_at.get(spot, [])
+        if len(here) == 1 and not below:
+            merged.append(here[0])
+            continue
+        records = len(here) + len(below)
+        popup = f"<b>{records} records at this spot</b><hr>" + "<hr>".join(
+            f["properties"]["popup"] for f in here + below
+        )
+        largest = max(here, key=lambda f: f["properties"]["style"]["radius"])
+        label, colour = hit_category(set().union(*(f["properties"]["services"] for f in here + below)))
+        style = {**largest["properties"]["style"], "fillColor": colour, "fillOpacity": 0.55 if below else 0.8}
+        tooltip = largest["properties"]["tooltip"] if len(here) == 1 else f"{len(here)} incidents here: {esc(label)}"
+        properties = {**largest["properties"], "popup": popup, "tooltip": tooltip, "style": style}
+        merged.append({**largest, "properties": {**properties, "ids": [f["properties"]["id"] for f in here]}})
+    # A covered facility takes no clicks, so it needs no popup or tooltip of its own.
+    covered = {"popup", "tooltip"}
+    shown = [
+        {**f, "properties": {**{k: v for k, v in f["properties"].items() if k not in covered}, "interactive": False}}
+        if _spot(f) in incidents_at
+        else f
+        for f in facilities
+    ]
+    return merged, shown

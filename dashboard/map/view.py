@@ -38,6 +38,7 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     facility_features,
     hit_category,
     incident_features,
+    merge_spots,
 )
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
@@ -46,6 +47,8 @@ from dashboard.records.load import Records
 from geo.boundaries import Boundaries
 
 UKRAINE_CENTRE = (48.4, 31.2)
+# Leaflet panes for the data layers (the overlay pane, with the outlines, is 400; tooltips 650).
+PANES = {"impactAreas": 410, "impactFacilities": 420, "impactIncidents": 430}
 UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]]
 APPROX_RADIUS_M = 60_000
 
@@ -59,8 +62,10 @@ class DataLayer(MacroElement):
         var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
             pointToLayer: function (feature, latlng) {
                 var p = feature.properties;
+                var style = Object.assign(
+                    {pane: {{ this.pane|tojson }}, interactive: p.interactive !== false}, p.style);
                 if (p.shape === "approximate") {
-                    return L.circle(latlng, Object.assign({radius: {{ this.approx_radius }}}, p.style));
+                    return L.circle(latlng, Object.assign({radius: {{ this.approx_radius }}}, style));
                 }
                 if (p.label) {
                     // A summed area: the circle and its count, as one layer (divIcons follow zooms exactly).
@@ -68,14 +73,17 @@ class DataLayer(MacroElement):
                         className: "impact-count", iconSize: [48, 16], iconAnchor: [24, 8],
                         html: '<div style="font:600 11px/16px sans-serif;color:#fff;text-align:center;' +
                               'text-shadow:0 0 3px #000">' + p.label + '</div>'})});
-                    return L.featureGroup([L.circleMarker(latlng, p.style), count]);
+                    return L.featureGroup([L.circleMarker(latlng, style), count]);
                 }
-                return L.circleMarker(latlng, p.style);
+                return L.circleMarker(latlng, style);
             },
-            style: function (feature) { return feature.properties.style; },
+            style: function (feature) {
+                return Object.assign({pane: {{ this.pane|tojson }}}, feature.properties.style);
+            },
             onEachFeature: function (feature, layer) {
                 var p = feature.properties;
-                if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380}); }
+                // A popup scrolls inside the map rather than outgrowing it.
+                if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 380, maxHeight: 300, autoPanPadding: [24, 24]}); }
                 if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
 
             }
@@ -84,9 +92,10 @@ class DataLayer(MacroElement):
         """
     )
 
-    def __init__(self, features: list[dict], name: str = "layer") -> None:
+    def __init__(self, features: list[dict], name: str = "layer", pane: str = "overlayPane") -> None:
         super().__init__()
         self._name = name
+        self.pane = pane  # one of PANES for data layers: the pane decides what is drawn above what
         self.data = {"type": "FeatureCollection", "features": features}
         self.approx_radius = APPROX_RADIUS_M
 
@@ -98,6 +107,18 @@ class MapNotes(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map) {
+            // Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
+            // facilities, then incidents on top, so a click on an incident opens the incident.
+            {% for name, z in this.panes %}
+            map.createPane("{{ name }}").style.zIndex = {{ z }};
+            {% endfor %}
+            // Opening a popup may pan the map to fit it; closing it puts the view back.
+            var before = null;
+            map.on("popupopen", function () { before = before || [map.getCenter(), map.getZoom()]; });
+            map.on("popupclose", function () {
+                var view = before; before = null;
+                if (view) { map.setView(view[0], view[1], {animate: false}); }
+            });
             var legend = L.control({position: "bottomright"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "impact-legend");
@@ -120,6 +141,7 @@ class MapNotes(MacroElement):
         self.legend_style = LEGEND_STYLE
         self.legend = legend_html
         self.attributions = attributions
+        self.panes = list(PANES.items())
 
 
 def legend_html(boundary_note: str) -> str:
@@ -229,15 +251,31 @@ def layers_for_mask(
         area_reports = mask & (index.geo_precision == "3")
         shown = records.incidents[located | area_reports]
         hit = impacts_in_view(records, shown, Filters(asset_types=asset_types))
-        DataLayer(incident_features(records, shown, hit, boundaries), name="Incidents").add_to(group)
-        DataLayer(facility_features(hit, records), name="Facilities").add_to(group)
+        features = incident_features(records, shown, hit, boundaries)
+        areas = [f for f in features if f["properties"]["kind"] == "oblast_area"]
+        incidents, facilities = merge_spots(
+            [f for f in features if f["properties"]["kind"] == "incident"], facility_features(hit, records)
+        )
+        for name, layer, pane in (
+            ("Areas", areas, "impactAreas"),
+            ("Facilities", facilities, "impactFacilities"),
+            ("Incidents", incidents, "impactIncidents"),
+        ):
+            DataLayer([_sent(f) for f in layer], name=name, pane=pane).add_to(group)
         return group
     codes = index.codes_for(asset_types=asset_types)
     names = {code: (iso, _oblast_name(iso)) for iso, code in index.oblast_lookup.items()}
     areas = oblast_area_features(oblast_totals(index, mask), names, _area_geometries(records, boundaries))
-    DataLayer(cell_features(aggregate(index, mask, codes, view)), name="Cells").add_to(group)
-    DataLayer(areas, name="Areas").add_to(group)
+    cells = cell_features(aggregate(index, mask, codes, view))
+    DataLayer(cells, name="Cells", pane="impactIncidents").add_to(group)
+    DataLayer(areas, name="Areas", pane="impactAreas").add_to(group)
     return group
+
+
+def _sent(feature: dict) -> dict:
+    """The feature as sent, without what only the merging of spots needed."""
+    properties = {key: value for key, value in feature["properties"].items() if key != "services"}
+    return {**feature, "properties": properties}
 
 
 def needs_view(records: Records, mask: np.ndarray) -> bool:
