@@ -271,3 +271,13 @@ def test_the_page_reconnects_after_its_connections_are_killed(postgres_url, monk
     assert not [e.value for e in at.error if UNEXPECTED_ERROR in e.value]
     assert not at.exception
     assert {metric.label: metric.value for metric in at.metric} == tiles
+
+
+def test_readme_lists_every_exit_code():
+    from dashboard.store.health import EXIT_CODES
+
+    text = (PROJECT / "README.md").read_text(encoding="utf-8")
+    assert "## Exit codes" in text
+    section = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    for code, meaning in EXIT_CODES.items():
+        assert f"| {code} | {meaning} |" in section, code
