@@ -114,6 +114,7 @@ def test_the_page_refuses_an_upload_past_the_quota(page, monkeypatch):
     (uploads / ("0" * 64 + ".csv")).write_bytes(b"z" * 1_100_000)
     monkeypatch.setenv("IMPACT_UPLOAD_QUOTA_MB", "1")
     at.file_uploader[0].set_value(("incidents.csv", CSV, "text/csv")).run()
-    assert any(e.value.startswith("uploads folder is full") for e in at.error), [e.value for e in at.error]
+    shown = [e.value.replace("\\", "").strip("\u2068\u2069") for e in at.error]
+    assert any(text.startswith("uploads folder is full (1.1 MB of 1 MB)") for text in shown), shown
     assert not at.metric  # no preview
     assert len(files_in(uploads)) == 1

@@ -81,6 +81,10 @@ def remove_upload(path: Path | None) -> None:
         Path(path).unlink(missing_ok=True)
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / MB:.1f} MB" if size >= MB / 10 else "under 0.1 MB"
+
+
 def save_upload(data: bytes, name: str, folder: Path, *, quota_mb: float, max_age_hours: float) -> Path:
     """Keep an upload under its content hash and return its path.
 
@@ -98,7 +102,7 @@ def save_upload(data: bytes, name: str, folder: Path, *, quota_mb: float, max_ag
     if used + len(data) > quota:
         raise UploadRefused(
             f"uploads folder is full ({used / MB:.1f} MB of {quota_mb:g} MB); this file needs "
-            f"{len(data) / MB:.1f} MB. Uploads older than {max_age_hours:g} hours are removed at the next "
+            f"{_megabytes(len(data))}. Uploads older than {max_age_hours:g} hours are removed at the next "
             f"upload; remove finished ones from {folder}, or raise IMPACT_UPLOAD_QUOTA_MB."
         )
     folder.mkdir(parents=True, exist_ok=True)
