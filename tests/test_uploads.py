@@ -118,3 +118,12 @@ def test_the_page_refuses_an_upload_past_the_quota(page, monkeypatch):
     assert any(text.startswith("uploads folder is full (1.1 MB of 1 MB)") for text in shown), shown
     assert not at.metric  # no preview
     assert len(files_in(uploads)) == 1
+
+
+def test_the_page_names_the_upload_when_its_format_is_wrong(page):
+    at, uploads = page
+    at.file_uploader[0].set_value(("mystery.csv", b"foo,bar\n1,2\n", "text/csv")).run()
+    shown = [e.value.replace("\\", "").strip("\u2068\u2069") for e in at.error]
+    assert any(text.startswith("mystery.csv does not look like canonical") for text in shown), shown
+    assert not any(str(uploads) in text for text in shown)  # the server's own path stays out
+    assert not at.metric and not at.button  # no preview, nothing to confirm
