@@ -173,9 +173,10 @@ def fault_for(exc: BaseException, store: str | None = None) -> Fault | None:
         what, code = _OS_MESSAGES[exc.errno]
         where = exc.filename or store or _configured_store()
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return Fault(f"disk full while writing {where} ({what}); nothing was imported.", code)
+            # Not "nothing was imported": a quarantine file is written after the store's commit.
+            return Fault(f"disk full while writing {where} ({what}); free some space and run the command again.", code)
         if exc.errno == errno.EROFS:
-            return Fault(f"{where} is read-only ({what}); nothing was written.", code)
+            return Fault(f"{where} is read-only ({what}); nothing could be written there.", code)
         return Fault(f"cannot write or read at {where}: {what}; the store was left as it was.", code)
     if isinstance(exc, sa.exc.DBAPIError):
         return _database_fault(exc, store or _configured_store())
