@@ -61,6 +61,8 @@ class Settings:
     cache_dir: Path
     allow_writes: bool = False
     sources_dir: Path | None = None
+    upload_max_age_hours: float = 24.0
+    upload_quota_mb: float = 500.0
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -101,6 +103,14 @@ class Settings:
             "IMPACT_SOURCES_DIR",
             "a folder a command-line mapping's `[source] path` may also name files under; default none",
         ),
+        "upload_max_age_hours": (
+            "IMPACT_UPLOAD_MAX_AGE_HOURS",
+            "uploads older than this many hours are removed at the next upload; default 24",
+        ),
+        "upload_quota_mb": (
+            "IMPACT_UPLOAD_QUOTA_MB",
+            "the most the uploads folder may hold, in MB; an upload past it is refused; default 500",
+        ),
     }
 
     @classmethod
@@ -119,7 +129,27 @@ class Settings:
             cache_dir=Path(env.get("IMPACT_CACHE_DIR") or home / "cache"),
             allow_writes=is_true(env.get("IMPACT_ALLOW_WRITES", "")),
             sources_dir=Path(env["IMPACT_SOURCES_DIR"]) if env.get("IMPACT_SOURCES_DIR") else None,
+            upload_max_age_hours=_amount(env, "IMPACT_UPLOAD_MAX_AGE_HOURS", 24.0, "hours"),
+            upload_quota_mb=_amount(env, "IMPACT_UPLOAD_QUOTA_MB", 500.0, "megabytes"),
         )
+
+
+def _amount(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
+    """A non-negative number from the environment, or ``default`` when unset or blank.
+
+    >>> _amount({"X": "2.5"}, "X", 1.0, "hours"), _amount({}, "X", 1.0, "hours")
+    (2.5, 1.0)
+    """
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or value == float("inf"):  # also refuses "nan"
+        raise ValueError(f"{name}: {text!r} is not a number of {unit} (0 or more)")
+    return value
 
 
 def setting_names() -> list[str]:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from dashboard import cli
 from dashboard.config import PROJECT_ROOT, Settings
+from dashboard.io.formats.registry import FormatMismatch
 from dashboard.io.importer import import_file, import_path
 from dashboard.io.open import open_store
 from dashboard.query.totals import summarize
@@ -230,8 +231,10 @@ def test_csv_with_unknown_header_is_refused_with_a_reason(tmp_path, store):
     engine, settings = store
     path = tmp_path / "mystery.csv"
     path.write_text("foo,bar\n1,2\n")
-    report = import_file(path, engine, settings, "canonical")
-    assert report.rejected == 1 and "header names none of" in report.rejections[0]["rule"]
+    # Was: a report with one rejected row and exit 0 from the CLI; a file that is not the declared
+    # format is now refused as a whole (bad input, exit 2) with the columns it lacks.
+    with pytest.raises(FormatMismatch, match="mystery.csv does not look like canonical: missing columns one of"):
+        import_file(path, engine, settings, "canonical")
 
 
 def test_canonical_rows_repeated_are_duplicates(tmp_path, store):

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
-from dashboard.io.formats.registry import DEFAULT_FORMAT, input_format
+from dashboard.io.formats.registry import DEFAULT_FORMAT, FormatMismatch, check_header, input_format
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport
 from dashboard.records.checks import source_documents
@@ -123,6 +123,9 @@ def import_file(
     planned = plan_file(
         path, engine, settings, fmt, mapping_path, dry_run=dry_run, sync=sync, progress=progress, root=root
     )
+    if planned.report.rows_read == 0:
+        # A file of one's own is refused; in a folder, a table without rows is normal (import_path).
+        raise FormatMismatch(f"{path} has a header but no rows: nothing to import")
     if not dry_run:
         progress(0.7, "writing")
         _write(engine, [planned], progress, settings.quarantine_dir, only_into_empty=False)
@@ -153,6 +156,7 @@ def plan_file(
     report = ImportReport(file=str(path), format=fmt, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     progress(0.05, "reading")
     raw, read_failures = read_text_csv(data, path.name)
+    check_header(str(path), list(raw.columns), fmt)  # no header, or not this format's: refused, exit 2
     report.rows_read = len(raw)
     # Whole input rows repeated exactly: the first is kept, the rest are duplicates.
     repeated = raw.duplicated(keep="first")

@@ -138,33 +138,65 @@ _OS_MESSAGES = {
 }
 
 
-def fault_for(exc: BaseException) -> Fault | None:
-    """The :class:`Fault` for a known error, or None for anything else (a bug: let it raise)."""
+def store_label(db_url: str) -> str:
+    """How messages name a store: an SQLite file's path, else the URL without its password.
+
+    >>> store_label("sqlite:////srv/impact/impact.sqlite")
+    '/srv/impact/impact.sqlite'
+    >>> store_label("postgresql://impact:secret@db/impact")
+    'postgresql://impact:***@db/impact'
+    """
+    try:
+        url = sa.engine.make_url(db_url)
+    except sa.exc.ArgumentError:
+        return "the configured store"
+    if url.get_backend_name() == "sqlite":
+        return url.database or ":memory:"
+    return url.render_as_string(hide_password=True)
+
+
+def _configured_store() -> str:
+    from dashboard.config import Settings
+
+    return store_label(Settings.from_env().db_url)
+
+
+def fault_for(exc: BaseException, store: str | None = None) -> Fault | None:
+    """The :class:`Fault` for a known error, or None for anything else (a bug: let it raise).
+
+    ``store`` names the store in messages about it; by default the one ``IMPACT_DB_URL``
+    names, which is the store the command and the page open.
+    """
     if isinstance(exc, Fault):
         return exc
     if isinstance(exc, OSError) and exc.errno in _OS_MESSAGES:
         what, code = _OS_MESSAGES[exc.errno]
-        where = f" at {exc.filename}" if exc.filename else ""
-        return Fault(f"cannot write or read{where}: {what}; the store was left as it was.", code)
+        where = exc.filename or store or _configured_store()
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            # Not "nothing was imported": a quarantine file is written after the store's commit.
+            return Fault(f"disk full while writing {where} ({what}); free some space and run the command again.", code)
+        if exc.errno == errno.EROFS:
+            return Fault(f"{where} is read-only ({what}); nothing could be written there.", code)
+        return Fault(f"cannot write or read at {where}: {what}; the store was left as it was.", code)
     if isinstance(exc, sa.exc.DBAPIError):
-        return _database_fault(exc)
+        return _database_fault(exc, store or _configured_store())
     return None
 
 
-def _database_fault(exc: sa.exc.DBAPIError) -> Fault | None:
+def _database_fault(exc: sa.exc.DBAPIError, store: str) -> Fault | None:
     """The driver's own message only: the statement and its parameters (record data) stay out."""
     detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
     lowered = detail.lower()
     if "disk is full" in lowered or "no space left" in lowered:
-        return Fault(f"the store's disk is full ({detail}); the import was rolled back, the store is as it was.")
+        return Fault(f"disk full while writing {store} ({detail}); the import was rolled back, the store is as it was.")
     if "readonly" in lowered or "read-only" in lowered:
-        return Fault(f"the store is read-only ({detail}); nothing was written.")
+        return Fault(f"store {store} is read-only ({detail}); nothing was written.")
     if "unable to open database file" in lowered:
-        return Fault(f"the store cannot be opened ({detail}): check that its folder exists and can be written.")
+        return Fault(f"store {store} cannot be opened ({detail}): check that its folder exists and can be written.")
     if "malformed" in lowered or "not a database" in lowered or "disk i/o error" in lowered:
-        return StoreBroken(broken_message(None, detail))
+        return StoreBroken(broken_message(Path(store) if store.startswith("/") else None, detail))
     if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-        return Fault(f"the store cannot be reached ({detail}); try again when the database is back.")
+        return Fault(f"store {store} cannot be reached ({detail}); try again when the database is back.")
     return None
 
 

@@ -2,12 +2,15 @@
 
 The preview is a dry run of the same import ``impact import --dry-run`` performs;
 confirming runs it for real, in one transaction, with a progress bar.
+
+Uploads are kept under their content hash (``dashboard.io.uploads``): a preview's file is
+removed when the preview ends without an import (the uploader is cleared or another file
+replaces it), old ones go at the next upload, and the folder is held to a quota.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -16,8 +19,10 @@ from dashboard.config import MAPPINGS_DIR
 from dashboard.io.formats.mapped import MappingError, load_mapping
 from dashboard.io.formats.registry import DEFAULT_FORMAT, detect_format, input_formats
 from dashboard.io.importer import import_file
+from dashboard.io.uploads import remove_upload, save_upload, uploads_dir
 from dashboard.records.load import read_header
 from dashboard.records.safe_text import markdown_text, plain_text, visible_controls
+from dashboard.store.health import Fault, fault_for
 from dashboard.ui import shared
 
 # Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory
@@ -26,6 +31,35 @@ MAX_UPLOAD_MB = 100
 ACCEPTED_TYPES = ["csv"]
 MAPPINGS = sorted(MAPPINGS_DIR.glob("*.toml"))
 FORMATS = input_formats()
+# The session's preview file not (yet) imported: removed when the preview ends.
+PREVIEW_KEY = "upload_preview"
+
+
+def keep(data: bytes, name: str) -> Path:
+    """The upload saved under its hash; a refusal (quota, disk) is shown and the run stops."""
+    try:
+        return save_upload(
+            data,
+            name,
+            uploads_dir(settings.quarantine_dir),
+            quota_mb=settings.upload_quota_mb,
+            max_age_hours=settings.upload_max_age_hours,
+        )
+    except (Fault, OSError) as exc:
+        fault = fault_for(exc)
+        if fault is None:
+            raise
+        st.error(markdown_text(fault.message))
+        st.stop()
+
+
+def end_preview(unless: Path | None = None) -> None:
+    """Remove this session's preview file, unless it is ``unless`` (the file still previewed)."""
+    previous = st.session_state.get(PREVIEW_KEY)
+    if previous and Path(previous) != unless:
+        remove_upload(Path(previous))
+        st.session_state.pop(PREVIEW_KEY, None)
+
 
 settings = shared.settings()
 st.title("Import data")
@@ -44,6 +78,8 @@ st.caption(
 )
 
 uploaded = st.file_uploader("CSV file", type=ACCEPTED_TYPES, accept_multiple_files=False)
+if uploaded is None:
+    end_preview()  # the user cleared the uploader: the preview is over
 # The format the uploaded file's header looks like is preselected; the user can still change it.
 detected = detect_format(read_header(uploaded.getvalue())) if uploaded is not None else None
 fmt = st.radio(
@@ -60,13 +96,8 @@ if FORMATS[fmt].needs_mapping:
     if choice == "Upload a mapping file…":
         mapping_upload = st.file_uploader("Mapping file (TOML)", type=["toml"], key="mapping_upload")
         if mapping_upload is not None:
-            # Kept under its content hash: two uploads with one name no longer overwrite each other.
-            content = mapping_upload.getvalue()
-            mapping_path = (
-                settings.quarantine_dir / "uploads" / "mappings" / f"{hashlib.sha256(content).hexdigest()}.toml"
-            )
-            mapping_path.parent.mkdir(parents=True, exist_ok=True)
-            mapping_path.write_bytes(content)
+            # Kept under its content hash: two uploads with one name never overwrite each other.
+            mapping_path = keep(mapping_upload.getvalue(), "mapping.toml")
             try:
                 # An uploaded mapping may not name any server file (its [source] path).
                 load_mapping(mapping_path, may_name_files=False)
@@ -86,18 +117,23 @@ if FORMATS[fmt].needs_mapping and mapping_path is None:
     st.info("Choose or upload a mapping file.")
     st.stop()
 
-# Keep the upload under its own name, so the report and quarantine file name it.
 data = uploaded.getvalue()
-folder = settings.quarantine_dir / "uploads" / hashlib.sha256(data).hexdigest()[:12]
-folder.mkdir(parents=True, exist_ok=True)
-path = folder / re.sub(r"[^\w.-]", "_", uploaded.name)
-path.write_bytes(data)
+path = keep(data, uploaded.name)
+end_preview(unless=path)  # another file replaced the one previewed before
+st.session_state[PREVIEW_KEY] = str(path)
+
+
+def shown_message(exc: Exception) -> str:
+    """A refusal as the page shows it: the upload's own name, not the server's file, escaped."""
+    text = str(exc).replace(str(path), uploaded.name).replace("try --format ", "choose the format ")
+    return markdown_text(visible_controls(text))  # messages quote the file's own values
+
 
 engine = shared.engine(settings.db_url)
 try:
     preview = import_file(path, engine, settings, fmt, mapping_path, dry_run=True)
-except (MappingError, ValueError) as exc:
-    st.error(markdown_text(visible_controls(str(exc))))  # messages quote the file's own values
+except (MappingError, ValueError, Fault) as exc:
+    st.error(shown_message(exc))
     st.stop()
 
 st.subheader("Validation report (preview)")
@@ -127,6 +163,8 @@ if preview.rejections:
 
 if st.button("Confirm import", type="primary", disabled=preview.accepted + preview.updated == 0):
     bar = st.progress(0.0, text="Starting")
+    path = keep(data, uploaded.name)  # again: another session's preview may have ended and removed it
+    st.session_state.pop(PREVIEW_KEY, None)  # imported: kept under its hash until it is old
     report = import_file(
         path, engine, settings, fmt, mapping_path, progress=lambda fraction, text: bar.progress(fraction, text=text)
     )
@@ -140,5 +178,5 @@ if st.button("Confirm import", type="primary", disabled=preview.accepted + previ
         st.download_button(
             "Download the rejected rows",
             open(report.quarantine_file, "rb").read(),
-            file_name=path.stem + ".rejected.csv",
+            file_name=Path(uploaded.name).stem + ".rejected.csv",
         )

@@ -22,7 +22,7 @@ from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
 from dashboard.ui import shared
 from dashboard.views.tiles import outages_note, tiles
-from dashboard.views.url_state import filters_from_query, query_from_filters
+from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
 TABLE_ROWS = 1_000
 
@@ -57,7 +57,7 @@ def quotes_in_view(records, incidents: pd.DataFrame) -> pd.DataFrame:
 settings, version, records = shared.current()
 boundaries = shared.boundaries(settings.boundary_file)
 options = shared.choices(settings.db_url, version)
-linked = filters_from_query({key: st.query_params.get_all(key) for key in st.query_params})
+linked, link_warnings = filters_and_warnings_from_query({key: st.query_params.get_all(key) for key in st.query_params})
 
 # Keyed widgets, seeded from the link on a session's first run only: a widget whose
 # `default` changed from run to run would be a new widget, and drop the user's change.
@@ -102,6 +102,8 @@ if {key: st.query_params.get_all(key) for key in st.query_params} != wanted_quer
     st.query_params.from_dict(wanted_query)
 
 st.title("Attacks on civilian infrastructure")
+for warning in link_warnings:
+    st.warning(markdown_text(warning))  # it quotes the link, which anyone can write
 mask = incident_mask(records, filters)
 shown_count = int(mask.sum())
 totals = shared.totals(settings.db_url, version, filters)

@@ -8,6 +8,13 @@ Examples
 {'city': ['Kherson'], 'start': ['2024-03-13']}
 >>> filters_from_query(params) == Filters(cities=("Kherson",), start=date(2024, 3, 13))
 True
+>>> filters, warnings = filters_and_warnings_from_query({"oblast": ["Nowhere"], "end": ["bad"]})
+>>> filters == Filters()
+True
+>>> for warning in warnings:
+...     print(warning)
+oblast 'Nowhere' in the link is not one of Ukraine's 27 units; it was ignored
+end 'bad' in the link is not a date written YYYY-MM-DD; it was ignored
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from dashboard.query.totals import Filters
+from geo.oblasts import oblast_or_none
 
 # query-string key -> Filters field, for the list-valued filters
 LIST_KEYS = {
@@ -32,18 +40,45 @@ def _as_list(value: str | Sequence[str] | None) -> list[str]:
     return [value] if isinstance(value, str) else [v for v in value if v]
 
 
-def _as_date(value: str | Sequence[str] | None) -> date | None:
+def _as_date(key: str, value: str | Sequence[str] | None, warnings: list[str]) -> date | None:
+    """The link's date, or None; an unreadable one adds a warning and is ignored (the whole range)."""
     values = _as_list(value)
+    if not values:
+        return None
     try:
-        return date.fromisoformat(values[0]) if values else None
+        return date.fromisoformat(values[0])
     except ValueError:
-        return None  # a mangled link falls back to the whole range rather than failing
+        warnings.append(f"{key} {values[0]!r} in the link is not a date written YYYY-MM-DD; it was ignored")
+        return None
+
+
+def filters_and_warnings_from_query(params: Mapping[str, str | Sequence[str]]) -> tuple[Filters, list[str]]:
+    """Filters from query parameters, and a warning for each value that was left out.
+
+    A link is typed, pasted and cut short by hand: an oblast that is none of the 27 units,
+    a date that is not ``YYYY-MM-DD`` or a start after the end is ignored (that filter is not
+    applied) and said, naming the parameter and its value. Unknown keys are ignored silently.
+    """
+    warnings: list[str] = []
+    lists = {field: tuple(_as_list(params.get(key))) for key, field in LIST_KEYS.items()}
+    known = []
+    for name in lists["oblasts"]:
+        if oblast_or_none(name) is None:
+            warnings.append(f"oblast {name!r} in the link is not one of Ukraine's 27 units; it was ignored")
+        else:
+            known.append(name)
+    lists["oblasts"] = tuple(known)
+    start = _as_date("start", params.get("start"), warnings)
+    end = _as_date("end", params.get("end"), warnings)
+    if start is not None and end is not None and start > end:
+        warnings.append(f"start {start.isoformat()!r} is after end {end.isoformat()!r} in the link; both were ignored")
+        start = end = None
+    return Filters(start=start, end=end, **lists), warnings
 
 
 def filters_from_query(params: Mapping[str, str | Sequence[str]]) -> Filters:
-    """Filters from query parameters; unknown keys and unreadable dates are ignored."""
-    lists = {field: tuple(_as_list(params.get(key))) for key, field in LIST_KEYS.items()}
-    return Filters(start=_as_date(params.get("start")), end=_as_date(params.get("end")), **lists)
+    """Filters from query parameters; values :func:`filters_and_warnings_from_query` warns of are left out."""
+    return filters_and_warnings_from_query(params)[0]
 
 
 def query_from_filters(filters: Filters) -> dict[str, list[str]]:

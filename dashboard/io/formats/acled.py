@@ -368,6 +368,7 @@ register(
         title="ACLED export",
         help="a standard ACLED export (the codebook's columns; extra columns are ignored)",
         detects=lambda header: set(REQUIRED_COLUMNS) <= set(header),
+        missing=lambda header: [name for name in REQUIRED_COLUMNS if name not in header],
         translate=lambda raw, file, mapping_path: translate_acled(raw, file),
     )
 )

@@ -27,6 +27,14 @@ def table_of(columns: list[str]) -> str | None:
     return None
 
 
+def missing_columns(columns: list[str]) -> list[str]:
+    """The columns a record file's header lacks: its table's, or a key naming the table."""
+    table = table_of(list(columns))
+    if table is None:
+        return ["one of " + "/".join(_KEYS_IN_ORDER) + " (it names the record table)"]
+    return [name for name, spec in SCHEMAS[table].columns.items() if not spec.header_optional and name not in columns]
+
+
 def _is_hxl_row(row: pd.Series) -> bool:
     cells = [cell.strip() for cell in row if cell.strip()]
     return bool(cells) and all(cell.startswith("#") for cell in cells)
@@ -61,6 +69,7 @@ register(
         title="This project's record files (or an export of this dashboard)",
         help=("the project's own record files, or a folder of them; an exported CSV re-imports as the same records"),
         detects=lambda header: table_of(list(header)) is not None,
+        missing=missing_columns,
         translate=lambda raw, file, mapping_path: translate_canonical(raw, file),
     )
 )

@@ -12,6 +12,10 @@ Examples
 ['canonical', 'acled', 'mapped']
 >>> detect_format(["incident_id", "event_date"])
 'canonical'
+>>> check_header("x.csv", ["foo", "bar"], "acled")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+dashboard.io.formats.registry.FormatMismatch: x.csv does not look like acled: missing columns event_id_cnty, ...
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from dashboard.io.formats.base import Translation
+from dashboard.store.health import BAD_INPUT, Fault
 
 DEFAULT_FORMAT = "canonical"
 # Modules of this package that hold shared pieces, not a format.
@@ -49,6 +54,9 @@ class InputFormat:
         ``(raw, file name, mapping path or None)`` -> :class:`~dashboard.io.formats.base.Translation`.
     needs_mapping : bool
         Whether the format reads its columns through a mapping file (``--mapping``).
+    missing : callable
+        Header -> the columns the format needs that the header lacks ([] when none, or
+        when only a mapping file can say, as for ``mapped``).
     """
 
     name: str
@@ -57,6 +65,14 @@ class InputFormat:
     detects: Callable[[list[str]], bool]
     translate: Callable[[pd.DataFrame, str, Path | None], Translation]
     needs_mapping: bool = False
+    missing: Callable[[list[str]], list[str]] = lambda header: []
+
+
+class FormatMismatch(Fault):
+    """A file that cannot be read as its declared format at all: bad input (exit 2), nothing imported."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, BAD_INPUT)
 
 
 _REGISTERED: dict[str, InputFormat] = {}
@@ -98,3 +114,24 @@ def input_format(name: str) -> InputFormat:
 def detect_format(header: list[str]) -> str | None:
     """The first format (default first) whose detection accepts the header, or None."""
     return next((fmt.name for fmt in input_formats().values() if fmt.detects(header)), None)
+
+
+def check_header(file: str, header: list[str], fmt: str) -> None:
+    """Raise :class:`FormatMismatch` when a file has no header or its header is not ``fmt``'s.
+
+    The message names the missing columns and, when another format accepts the header,
+    that format: "x.csv does not look like acled: missing columns a, b; it looks like
+    canonical (try --format canonical)". Rows are not looked at: a header that fits is
+    the format's own business, row by row.
+    """
+    if not any(name.strip() for name in header):
+        raise FormatMismatch(f"{file} is empty: no header row")
+    missing = input_format(fmt).missing(header)
+    if not missing:
+        return
+    others = [f.name for f in input_formats().values() if f.name != fmt and f.detects(header) and not f.missing(header)]
+    if others:
+        hint = f"it looks like {others[0]} (try --format {others[0]})"
+    else:
+        hint = "it looks like none of the known formats (any CSV can be read with --format mapped and a mapping file)"
+    raise FormatMismatch(f"{file} does not look like {fmt}: missing columns {', '.join(missing)}; {hint}")
