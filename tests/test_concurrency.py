@@ -133,11 +133,13 @@ def test_two_imports_started_together_both_complete(tmp_path, folders, reference
 HOLDER = "tester@lab pid 4242: impact import elsewhere.csv"
 
 
-def test_an_import_that_waits_too_long_names_the_holder_and_changes_nothing(tmp_path, folders):
+def test_an_import_that_waits_too_long_names_the_holder_and_changes_nothing(tmp_path):
     """The lock is held here; `impact import` with a 0.5 s timeout gives up with the holder's name."""
     from dashboard.store.lock import locked_transaction
 
-    home = seeded_home(tmp_path / "home")
+    folders = {"a": write_synth(300, 7, tmp_path / "folder")}
+    home = tmp_path / "home"
+    open_store(Settings.from_env({"IMPACT_HOME": str(home)})).dispose()  # the seed, without a process start
     url = sqlite_url(home)
     before = row_counts(url)
     engine = create_engine(url)
