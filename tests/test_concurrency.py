@@ -299,3 +299,30 @@ def test_a_reader_polling_during_two_imports_sees_only_whole_versions(tmp_path, 
     assert whole_state(records) == whole["a+b"]
     assert len(seen) >= 2  # the reader did read during the imports
     engine.dispose()
+
+
+def test_the_page_keys_its_records_by_the_version_they_were_read_at(tmp_path, monkeypatch):
+    """An import commits between the page's version check and its read: the page's version is the records'."""
+    from dashboard.io.importer import import_path
+    from dashboard.ui import shared
+
+    url = sqlite_url(tmp_path)
+    monkeypatch.setenv("IMPACT_HOME", str(tmp_path))
+    monkeypatch.setenv("IMPACT_DB_URL", url)
+    folder = write_synth(300, 8, tmp_path / "folder")
+    real = shared.store_version
+
+    def commit_after_the_check(engine):
+        version = real(engine)
+        other = create_engine(url)
+        import_path(folder, other, Settings.from_env())
+        other.dispose()
+        return version
+
+    shared.engine(url)  # the first fill
+    monkeypatch.setattr(shared, "store_version", commit_after_the_check)
+    _, version, records = shared.current()
+    monkeypatch.undo()
+    assert len(records.incidents) == 305  # the newest records...
+    assert version == real(shared.engine(url)) == 10  # ...under their own version, not the one checked before
+    assert shared.totals(url, version, shared.Filters()) == summarize(records)
