@@ -3,8 +3,8 @@
 The first fill is an ``impact import`` of ``settings.data_dir``: the same checks, one
 transaction for the whole folder under the store's import lock, one batch log row per
 file, and rejected rows in the importer's quarantine format. Two processes opening one
-empty store fill it once: the second waits for the lock, then finds the records there. It lives here, not in ``dashboard.store``, because
-the store layer may not import the importer.
+empty store fill it once: the second waits for the lock, then finds the records there.
+It lives here, not in ``dashboard.store``, because the store layer may not import the importer.
 
 Examples
 --------
