@@ -13,12 +13,16 @@ PosixPath('/srv/impact/cache')
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import platformdirs
+
+log = logging.getLogger(__name__)
 
 # The checkout (editable install) or site-packages (wheel install): the folder holding dashboard/ and geo/.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +46,28 @@ def is_true(text: str) -> bool:
     return text.strip().casefold() in {"1", "true", "yes", "on"}
 
 
+def seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A duration setting in seconds; an unset, unreadable or negative value gives ``default`` (with a warning).
+
+    >>> seconds({"IMPACT_IMPORT_LOCK_TIMEOUT": "0.5"}, "IMPACT_IMPORT_LOCK_TIMEOUT", 30.0)
+    0.5
+    >>> seconds({}, "IMPACT_IMPORT_LOCK_TIMEOUT", 30.0)
+    30.0
+    """
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        # A setting is read by the page too: a warning, not a failure that would stop it.
+        log.warning("%s=%r is not a number of seconds (0 or more); using %s", name, text, default)
+        return default
+    return value
+
+
 def default_home() -> Path:
     """The per-user data folder (e.g. ~/.local/share/impact-dashboard): never inside the installed package."""
     return Path(platformdirs.user_data_dir("impact-dashboard", appauthor=False))
@@ -63,6 +89,7 @@ class Settings:
     sources_dir: Path | None = None
     upload_max_age_hours: float = 24.0
     upload_quota_mb: float = 500.0
+    import_lock_timeout: float = 30.0
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -111,6 +138,10 @@ class Settings:
             "IMPACT_UPLOAD_QUOTA_MB",
             "the most the uploads folder may hold, in MB; an upload past it is refused; default 500",
         ),
+        "import_lock_timeout": (
+            "IMPACT_IMPORT_LOCK_TIMEOUT",
+            "seconds an import waits for another import into the same store to end; default 30",
+        ),
     }
 
     @classmethod
@@ -131,6 +162,7 @@ class Settings:
             sources_dir=Path(env["IMPACT_SOURCES_DIR"]) if env.get("IMPACT_SOURCES_DIR") else None,
             upload_max_age_hours=_amount(env, "IMPACT_UPLOAD_MAX_AGE_HOURS", 24.0, "hours"),
             upload_quota_mb=_amount(env, "IMPACT_UPLOAD_QUOTA_MB", 500.0, "megabytes"),
+            import_lock_timeout=seconds(env, "IMPACT_IMPORT_LOCK_TIMEOUT", 30.0),
         )
 
 

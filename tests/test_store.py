@@ -129,14 +129,14 @@ def test_a_fill_planned_after_another_finished_writes_nothing(tmp_path, monkeypa
 
 
 def test_a_fill_racing_another_gives_way(tmp_path, monkeypatch):
-    """Another process commits its fill between our plan and our insert: ours fails on the keys and yields."""
+    """Another process commits its fill between our plan and our write: ours sees it under the lock and yields."""
     import dashboard.io.importer as importer
 
     settings = _copy_settings(tmp_path)
-    real = importer._write_file
+    real = importer._write
     raced = []
 
-    def other_process_first(connection, plan, report, progress):
+    def other_process_first(*args, **kwargs):
         if not raced:
             raced.append(True)
             other = sa.create_engine(settings.db_url)
@@ -145,12 +145,12 @@ def test_a_fill_racing_another_gives_way(tmp_path, monkeypatch):
                     other_connection.execute(TABLES[table].insert(), rows_for_insert(steps, table))
                 other_connection.execute(importer.import_batches.insert().values(**other_batch))
             other.dispose()
-        return real(connection, plan, report, progress)
+        return real(*args, **kwargs)
 
     plan_of_everyone = {t: read_records(open_store(_settings("sqlite://", tmp_path))).table(t) for t in TABLES}
     other_batch = {"file": "other", "sha256": "0" * 64, "imported_at": pd.Timestamp.now(), "rows_read": 0}
     other_batch |= {"accepted": 0, "rejected": 0}
-    monkeypatch.setattr(importer, "_write_file", other_process_first)
+    monkeypatch.setattr(importer, "_write", other_process_first)
     engine = open_store(settings)
     assert list(batches(engine)["file"]) == ["other"]  # only the other process's fill
     assert len(read_records(engine).incidents) == 5

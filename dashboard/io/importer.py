@@ -9,7 +9,9 @@ The steps, for every format:
 4. drop rows repeated exactly within the file (counted as duplicates);
 5. validate against the schemas, references allowed to point at stored records;
 6. compare each record with the store by its identity: new, updated or unchanged;
-7. write everything in one transaction with a batch log row, and write the rejected
+7. write everything in one transaction with a batch log row, holding the store's import lock
+   (``store.lock``: one import at a time; a plan another import made stale is redone
+   under the lock), and write the rejected
    rows, in the input's own columns plus ``source_line`` and ``reason``, to a
    quarantine CSV beside a JSON import log.
 
@@ -44,6 +46,7 @@ from dashboard.io.report import ImportReport
 from dashboard.records.checks import source_documents
 from dashboard.records.load import Records, read_text_csv, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
+from dashboard.store.lock import import_holder, locked_transaction
 from dashboard.store.sql import (
     TABLES,
     import_batches,
@@ -52,6 +55,7 @@ from dashboard.store.sql import (
     metadata,
     read_documents,
     read_table_typed,
+    store_version,
     write_documents,
 )
 
@@ -120,17 +124,21 @@ def import_file(
     it they are only counted in ``not_in_file``. Source document paths resolve against ``root``.
     """
     progress = progress or (lambda fraction, message: None)
-    planned = plan_file(
-        path, engine, settings, fmt, mapping_path, dry_run=dry_run, sync=sync, progress=progress, root=root
-    )
-    if planned.report.rows_read == 0:
+
+    def plan() -> list[PlannedFile]:
+        options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root}
+        return [plan_file(path, engine, settings, fmt, mapping_path, **options)]
+
+    planned_at = _version(engine)
+    planned = plan()
+    if planned[0].report.rows_read == 0:
         # A file of one's own is refused; in a folder, a table without rows is normal (import_path).
         raise FormatMismatch(f"{path} has a header but no rows: nothing to import")
     if not dry_run:
         progress(0.7, "writing")
-        _write(engine, [planned], progress, settings.quarantine_dir, only_into_empty=False)
+        planned = _write(engine, planned, progress, settings, only_into_empty=False, planned_at=planned_at, replan=plan)
     progress(1.0, "done")
-    return planned.report
+    return planned[0].report
 
 
 def plan_file(
@@ -303,21 +311,41 @@ def _plan(engine: Engine, records) -> dict:
 
 
 def _write(
-    engine: Engine, planned: list[PlannedFile], progress: Progress, quarantine_dir: Path, *, only_into_empty: bool
-) -> bool:
-    """All files in one transaction (all or none), then each file's quarantine file and log.
+    engine: Engine,
+    planned: list[PlannedFile],
+    progress: Progress,
+    settings: Settings,
+    *,
+    only_into_empty: bool,
+    planned_at: int,
+    replan: Callable[[], list[PlannedFile]],
+) -> list[PlannedFile] | None:
+    """All files in one transaction under the store's import lock (all or none), then each file's logs.
 
-    With ``only_into_empty``, nothing is written (False) when the store holds records by now.
+    ``planned_at`` is the store version the plan was made against: if another import wrote
+    since, the files are planned again under the lock (where nothing else can write), so a
+    stale plan is never written. Returns the files written, or None when ``only_into_empty``
+    and the store holds records by now (another process filled it).
     """
-    with engine.begin() as connection:
+    holder = import_holder(planned[0].report.file if len(planned) == 1 else str(Path(planned[0].report.file).parent))
+    with locked_transaction(engine, holder, settings.import_lock_timeout) as connection:
         if only_into_empty and not is_empty(connection):
-            return False
+            return None
+        if store_version(connection) != planned_at:
+            progress(0.6, "another import wrote meanwhile: comparing with the store again")
+            planned = replan()
         for file in planned:
             file.report.batch_id = _write_file(connection, file.plan, file.report, progress)
             write_documents(connection, file.documents)
     for file in planned:
-        _write_logs(file.report, file.raw, file.rejected_lines, quarantine_dir)
-    return True
+        _write_logs(file.report, file.raw, file.rejected_lines, settings.quarantine_dir)
+    return planned
+
+
+def _version(engine: Engine) -> int:
+    """The store version a plan is made against (tables created first, as planning does)."""
+    metadata.create_all(engine)
+    return store_version(engine)
 
 
 def _write_file(connection: Connection, plan: dict, report: ImportReport, progress: Progress) -> int:
@@ -406,12 +434,19 @@ def import_path(
     if not files:
         raise FileNotFoundError(f"{path} holds none of {', '.join(s.file for s in SCHEMAS.values())}")
     progress = progress or (lambda fraction, message: None)
-    planned: list[PlannedFile] = []
-    for file in files:
-        options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root, "earlier": planned}
-        planned.append(plan_file(file, engine, settings, "canonical", **options))  # a folder holds record files
+
+    def plan() -> list[PlannedFile]:
+        planned: list[PlannedFile] = []
+        for file in files:
+            options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root, "earlier": planned}
+            planned.append(plan_file(file, engine, settings, "canonical", **options))  # a folder holds record files
+        return planned
+
+    planned_at = _version(engine)
+    planned = plan()
     if not dry_run:
         progress(0.7, "writing")
-        _write(engine, planned, progress, settings.quarantine_dir, only_into_empty=only_into_empty)
+        options = {"only_into_empty": only_into_empty, "planned_at": planned_at, "replan": plan}
+        planned = _write(engine, planned, progress, settings, **options) or planned
     progress(1.0, "done")
     return [file.report for file in planned]

@@ -1,9 +1,10 @@
 """Open the store, filling an empty one from the record folder through the importer.
 
 The first fill is an ``impact import`` of ``settings.data_dir``: the same checks, one
-transaction for the whole folder, one batch log row per file, and rejected rows in
-the importer's quarantine format. It lives here, not in ``dashboard.store``, because
-the store layer may not import the importer.
+transaction for the whole folder under the store's import lock, one batch log row per
+file, and rejected rows in the importer's quarantine format. Two processes opening one
+empty store fill it once: the second waits for the lock, then finds the records there.
+It lives here, not in ``dashboard.store``, because the store layer may not import the importer.
 
 Examples
 --------
@@ -38,7 +39,8 @@ def open_store(settings: Settings) -> Engine:
         try:
             import_path(settings.data_dir, engine, settings, root=settings.data_dir.parent, only_into_empty=True)
         except IntegrityError:
-            # Another process filled the store between our check and our insert.
+            # Another process filled the store between our check and our insert (a database
+            # where the import lock is only the transaction's own isolation).
             if is_empty(engine):
                 raise
     return engine

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +22,7 @@ from dashboard.config import Settings
 from dashboard.records.load import Records
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.health import ensure_sound
-from dashboard.store.sql import read_records, store_version
+from dashboard.store.sql import read_versioned, store_version
 from geo.place_ids import KEY_FORMAT
 
 log = logging.getLogger(__name__)
@@ -33,17 +35,26 @@ def snapshot_dir(settings: Settings, version: int) -> Path:
 
 
 def load_records(engine: Engine, settings: Settings) -> Records:
-    """Records from the snapshot of the current store version, writing it on a miss.
+    """Records from the snapshot of the current store version, writing it on a miss (see :func:`load_versioned`)."""
+    return load_versioned(engine, settings)[1]
+
+
+def load_versioned(engine: Engine, settings: Settings) -> tuple[int, Records]:
+    """The store version and its records, from that version's snapshot, writing it on a miss.
 
     The store's integrity is checked first: a snapshot keyed by the version of a store
-    that is damaged would serve old numbers as if nothing were wrong.
+    that is damaged would serve old numbers as if nothing were wrong. On a miss the
+    version and the records come from one read (``read_versioned``), so the snapshot
+    named after version N holds exactly version N even when an import commits meanwhile;
+    the version returned is the one the records belong to, which may be newer than the
+    one the store had when this call started.
     """
     ensure_sound(engine, settings.cache_dir)
     version = store_version(engine)
     folder = snapshot_dir(settings, version)
     if all((folder / f"{table}.parquet").is_file() for table in SCHEMAS):
         try:
-            return Records(**{table: pd.read_parquet(folder / f"{table}.parquet") for table in SCHEMAS})
+            return version, Records(**{table: pd.read_parquet(folder / f"{table}.parquet") for table in SCHEMAS})
         except Exception as exc:  # a damaged snapshot is rebuilt from the store
             log.warning(
                 "Parquet snapshot %s is unreadable (%s: %s); rebuilding it from the store",
@@ -52,24 +63,40 @@ def load_records(engine: Engine, settings: Settings) -> Records:
                 exc,
             )
             shutil.rmtree(folder, ignore_errors=True)
-    records = read_records(engine)
-    _write(records, folder)
-    return records
+    version, records = read_versioned(engine)
+    _write(records, snapshot_dir(settings, version))
+    return version, records
 
 
 def _write(records: Records, folder: Path) -> None:
-    """Write atomically (temporary folder, then rename) and drop older versions of this store."""
+    """Write atomically (temporary folder, then rename) and drop older versions of this store.
+
+    Two processes may write snapshots at once (two imports, an import and a page): each
+    stages in a folder of its own, and a newer version another process wrote is kept.
+    """
     parent = folder.parent
+    staging = parent / f".{folder.name}.{os.getpid()}.tmp"
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        staging = parent / f".{folder.name}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         for table in SCHEMAS:
             records.table(table).to_parquet(staging / f"{table}.parquet", index=False)
+        mine = _version_of(folder)
         for old in parent.iterdir():
-            if old.is_dir() and old.name != staging.name:
+            stale_staging = old.name.startswith(".") and time.time() - old.stat().st_mtime > 3600
+            if old.is_dir() and old != staging and (stale_staging or _version_of(old) < mine):
                 shutil.rmtree(old, ignore_errors=True)
         staging.rename(folder)
     except OSError:
-        pass  # a read-only disk only costs the next cold start its speed-up
+        shutil.rmtree(staging, ignore_errors=True)
+        # a read-only disk only costs the next cold start its speed-up; a folder another process
+        # renamed into place first holds the same version
+
+
+def _version_of(folder: Path) -> int:
+    """The version a snapshot folder is named after (v12-<key format>); -1 for one of an older key format."""
+    version, _, key = folder.name.partition("-")
+    if not version.startswith("v") or not version[1:].isdigit():
+        return 10**18 if folder.name.startswith(".") else -1  # staging folders are handled by age
+    return int(version[1:]) if key == KEY_FORMAT else -1

@@ -10,6 +10,8 @@ that ``IMPACT_DB_URL`` can name another database.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -93,9 +95,25 @@ def is_empty(bind: Engine | Connection) -> bool:
 
 
 def create_tables(engine: Engine) -> None:
-    """Create missing tables, and bring a store made by an earlier version up to date."""
+    """Create missing tables, and bring a store made by an earlier version up to date.
+
+    An SQLite file is switched to WAL journal mode (kept in the file): readers then read the
+    last committed version while an import writes, and an import never waits for readers.
+    """
+    use_wal(engine)
     _add_missing_columns(engine)
     metadata.create_all(engine)
+
+
+def use_wal(engine: Engine) -> None:
+    """Put an SQLite store file in WAL mode; other databases (and memory) are left as they are."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+    except sa.exc.OperationalError:
+        pass  # a read-only file: readers still get one version each (a shared lock), imports fail anyway
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -189,13 +207,41 @@ def _read_typed(connection: sa.Connection, table: str, query: sa.Select) -> pd.D
 
 
 def read_records(engine: Engine) -> Records:
-    """Every record table, typed as the query core expects."""
-    frames = {}
+    """Every record table, typed as the query core expects, all of one store version."""
+    return read_versioned(engine)[1]
+
+
+def read_versioned(engine: Engine) -> tuple[int, Records]:
+    """The store's version and every record table, read in one transaction: one whole version.
+
+    An import committing meanwhile is either wholly in the result or not at all, and the
+    version is the one these records belong to. SQLite (in WAL mode) reads one snapshot
+    from its first read to the end of a ``BEGIN`` transaction; PostgreSQL reads one
+    under ``REPEATABLE READ``.
+    """
+    with _read_transaction(engine) as connection:
+        version = store_version(connection)
+        frames = {
+            table: with_lookup_columns(_read_typed(connection, table, select_typed(table, engine.dialect.name)))
+            for table in SCHEMAS
+        }
+    return version, Records(**frames)
+
+
+@contextmanager
+def _read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection whose reads all see one committed state of the store; rolled back at the end."""
     with engine.connect() as connection:
-        for table in SCHEMAS:
-            typed = _read_typed(connection, table, select_typed(table, engine.dialect.name))
-            frames[table] = with_lookup_columns(typed)
-    return Records(**frames)
+        if engine.dialect.name == "sqlite":
+            # pysqlite opens no transaction for reads: each SELECT would see the newest commit.
+            connection.exec_driver_sql("BEGIN")
+        elif engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            connection.begin()
+        try:
+            yield connection
+        finally:
+            connection.rollback()
 
 
 def read_table_typed(engine: Engine, table: str, ids: list[str] | None = None) -> pd.DataFrame:
@@ -248,10 +294,12 @@ def write_documents(connection: Connection, documents: dict[str, str]) -> None:
     )
 
 
-def store_version(engine: Engine) -> int:
+def store_version(bind: Engine | Connection) -> int:
     """The newest batch id: changes whenever an import writes, so caches can key on it."""
-    with engine.connect() as connection:
-        return int(connection.execute(sa.select(sa.func.max(import_batches.c.batch_id))).scalar() or 0)
+    if isinstance(bind, Engine):
+        with bind.connect() as connection:
+            return store_version(connection)
+    return int(bind.execute(sa.select(sa.func.max(import_batches.c.batch_id))).scalar() or 0)
 
 
 def batches(engine: Engine) -> pd.DataFrame:

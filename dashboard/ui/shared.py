@@ -2,7 +2,8 @@
 
 The records are one read-only frame shared by every session (``st.cache_resource``),
 keyed by the store URL and the store's version (its newest batch id), so an import
-makes every page read the new records on its next rerun.
+makes every page read the new records on its next rerun. The version a page keys its
+totals, map and table by is the one its records were read at (``current``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dashboard.io.open import open_store
 from dashboard.map.static_assets import ensure_vendor_assets
 from dashboard.query.totals import Filters, summarize
 from dashboard.records.load import Records
-from dashboard.store.snapshot import load_records
+from dashboard.store.snapshot import load_versioned
 from dashboard.store.sql import store_version
 from geo.boundaries import Boundaries, load_boundaries
 
@@ -47,9 +48,17 @@ def engine(db_url: str) -> Engine:
 
 
 @st.cache_resource(show_spinner="Reading the records…", max_entries=1)
+def versioned(db_url: str, version: int) -> tuple[int, Records]:
+    """The records and the version they were read at (newer than ``version`` if an import committed meanwhile).
+
+    One copy per process (the newest version only), shared by every session.
+    """
+    return load_versioned(engine(db_url), settings())
+
+
 def records(db_url: str, version: int) -> Records:
-    """One copy per process (the newest version only), shared by every session."""
-    return load_records(engine(db_url), settings())
+    """The records cached for ``version`` (the version :func:`current` gave)."""
+    return versioned(db_url, version)[1]
 
 
 @st.cache_data(max_entries=512)
@@ -108,7 +117,17 @@ def vendor_assets() -> str:
 
 
 def current() -> tuple[Settings, int, Records]:
-    """Settings, store version and records for this rerun."""
+    """Settings, store version and records for this rerun: the records are exactly that version.
+
+    The version is checked first (cheap) to find the cached records; when an import committed
+    between that check and a read, the records are of the newer version, and the page keys
+    its totals, map and table by the version the records were read at.
+    """
     config = settings()
     version = store_version(engine(config.db_url))
-    return config, version, records(config.db_url, version)
+    for _ in range(3):  # each retry is another import committing meanwhile; a page does not wait for a fourth
+        read_at, loaded = versioned(config.db_url, version)
+        if read_at == version:
+            break
+        version = read_at
+    return config, version, loaded
