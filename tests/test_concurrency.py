@@ -231,18 +231,29 @@ def test_a_reader_sees_one_whole_version_while_an_import_commits(store_url, tmp_
     real = sql._read_typed
     committed = []
 
+    def import_folder():
+        other = create_engine(store_url)
+        import_path(folder, other, settings)
+        other.dispose()
+
+    importer = threading.Thread(target=import_folder)
+
     def commit_after_first_table(connection, table, query):
         frame = real(connection, table, query)
         if not committed:
             committed.append(True)
-            other = create_engine(store_url)
-            import_path(folder, other, settings)
-            other.dispose()
+            importer.start()
+            # PostgreSQL commits now, under the reader's feet; SQLite's commit waits for the
+            # reader's shared lock, so the reader goes on after a few seconds and the import
+            # commits when the read ends.
+            importer.join(timeout=60 if store_url.startswith("postgresql") else 5)
         return frame
 
     monkeypatch.setattr(sql, "_read_typed", commit_after_first_table)
     records = snapshot.load_records(engine, settings)
     monkeypatch.undo()
+    importer.join(timeout=120)
+    assert not importer.is_alive()
     after = state_of(store_url)
     assert committed and before != after
     seen = whole_state(records)

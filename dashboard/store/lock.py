@@ -6,8 +6,9 @@ with its connection, so the lock can never be left behind.
 
 - SQLite: ``BEGIN IMMEDIATE`` takes the database's write lock at the start of the
   transaction instead of at its first write, waiting up to the timeout (SQLite's busy
-  timeout). The store runs in WAL mode (``store.sql.create_tables``), so readers keep
-  reading the last committed version meanwhile.
+  timeout). Its page cache is made large (``IMPORT_CACHE_KIB``) so that the changes stay in
+  memory until the commit: readers keep reading the last committed version meanwhile and
+  wait (their busy timeout) only while the commit is written.
 - PostgreSQL: ``pg_try_advisory_xact_lock`` on a key of the store's schema, polled until
   the timeout; the lock ends with the transaction.
 
@@ -49,7 +50,10 @@ from dashboard.store.health import BROKEN_STORE, Fault, sqlite_path
 _PG_LOCK_CLASS = 0x696D7061
 _POLL_SECONDS = 0.1
 # SQLite's busy timeout outside the lock wait (pysqlite's own default).
-_DEFAULT_BUSY_MS = 5000
+_DEFAULT_BUSY_MS = 30_000
+# SQLite spills a transaction's changed pages to the file (taking the exclusive lock that
+# stops readers) once its cache is full; 512 MB holds an import of about a million rows.
+IMPORT_CACHE_KIB = 512 * 1024
 
 _lock_metadata = sa.MetaData()
 import_lock = sa.Table(
@@ -114,18 +118,25 @@ def locked_transaction(engine: Engine, holder: str, timeout: float) -> Iterator[
         _write_info(engine, holder, since)
         try:
             yield connection
+            _clear_info(engine)
+            connection.commit()
         except BaseException:
             _clear_info(engine)
             connection.rollback()
             raise
-        _clear_info(engine)
-        connection.commit()
+        finally:
+            if engine.dialect.name == "sqlite":
+                try:
+                    connection.exec_driver_sql("PRAGMA cache_size = -2000")  # SQLite's default, for the pool
+                except sa.exc.DBAPIError:
+                    connection.invalidate()  # the connection is unusable: the pool opens a new one
 
 
 def _begin_sqlite(connection: Connection, engine: Engine, timeout: float) -> None:
     # pysqlite starts a transaction only before its first write; BEGIN IMMEDIATE takes the
     # write lock now, so the whole import (checks included) runs under it.
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {max(0, int(timeout * 1000))}")
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     except sa.exc.OperationalError as exc:

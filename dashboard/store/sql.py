@@ -74,6 +74,9 @@ def create_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
         # One shared in-memory database, not a new empty one per connection.
         return sa.create_engine(url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False})
+    if parsed.get_backend_name() == "sqlite":
+        # A reader waits up to 30 s for an import's commit to be written (SQLite's busy timeout).
+        return sa.create_engine(url, connect_args={"timeout": 30})
     # A pooled connection the server dropped (a restart, an idle timeout) is replaced before use,
     # so an open page carries on after a PostgreSQL restart instead of showing an error.
     return sa.create_engine(url, pool_pre_ping=True)
@@ -97,23 +100,28 @@ def is_empty(bind: Engine | Connection) -> bool:
 def create_tables(engine: Engine) -> None:
     """Create missing tables, and bring a store made by an earlier version up to date.
 
-    An SQLite file is switched to WAL journal mode (kept in the file): readers then read the
-    last committed version while an import writes, and an import never waits for readers.
+    An SQLite file keeps SQLite's rollback journal (a store left in WAL mode by 0.4's
+    development versions is switched back): WAL needs its ``-shm`` file writable, so a
+    store on a read-only medium could not even be read, and on a full disk every read
+    failed with an I/O error. Readers still see one whole version each (a read
+    transaction holds a shared lock), and an import holds its changes in memory until it
+    commits (``store.lock``), so readers are held up only while the commit is written.
     """
-    use_wal(engine)
+    use_rollback_journal(engine)
     _add_missing_columns(engine)
     metadata.create_all(engine)
 
 
-def use_wal(engine: Engine) -> None:
-    """Put an SQLite store file in WAL mode; other databases (and memory) are left as they are."""
+def use_rollback_journal(engine: Engine) -> None:
+    """Put an SQLite store file in the rollback-journal mode; other databases (and memory) are left as they are."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            if connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal":
+                connection.exec_driver_sql("PRAGMA journal_mode=DELETE")
     except sa.exc.OperationalError:
-        pass  # a read-only file: readers still get one version each (a shared lock), imports fail anyway
+        pass  # a read-only file: reads still work, imports fail with a message
 
 
 def _add_missing_columns(engine: Engine) -> None:
@@ -215,7 +223,7 @@ def read_versioned(engine: Engine) -> tuple[int, Records]:
     """The store's version and every record table, read in one transaction: one whole version.
 
     An import committing meanwhile is either wholly in the result or not at all, and the
-    version is the one these records belong to. SQLite (in WAL mode) reads one snapshot
+    version is the one these records belong to. SQLite reads one snapshot
     from its first read to the end of a ``BEGIN`` transaction; PostgreSQL reads one
     under ``REPEATABLE READ``.
     """
