@@ -23,23 +23,12 @@ from dashboard import cli
 from dashboard.config import PROJECT_ROOT, Settings
 from dashboard.io.importer import import_file
 from dashboard.io.open import open_store
+from dashboard.records import csv_text
 from dashboard.records.schemas import IncidentSchema
 from dashboard.store.sql import TABLES, import_batches
 
 SEED_INCIDENTS = PROJECT_ROOT / "data" / "incidents.csv"
 COLUMNS = [name for name, spec in IncidentSchema.columns.items() if not spec.header_optional]
-
-
-def _reader_module():
-    """The module holding the CSV reader's size limit (patched small so examples stay fast)."""
-    try:
-        from dashboard.records import csv_text
-
-        return csv_text
-    except ImportError:  # before the reader moved out of records/load.py
-        from dashboard.records import load
-
-        return load
 
 
 def seed_rows() -> list[dict]:
@@ -267,7 +256,7 @@ def test_counts_add_up_and_every_bad_line_is_quarantined(tmp_path_factory, gener
     if "engine" not in _STORE:  # one seeded store for all examples: filling it is most of an example's time
         _STORE["engine"] = open_store(config)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_reader_module(), "MAX_FIELD_CHARS", LIMIT)
+        patch.setattr(csv_text, "MAX_FIELD_CHARS", LIMIT)
         report = import_file(path, _STORE["engine"], config, "canonical").to_dict()
     assert counts_add_up(report), report
     assert report["rows_read"] == rows, report

@@ -25,9 +25,8 @@ source updates the records whose content changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -40,9 +39,10 @@ from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.io.formats.registry import DEFAULT_FORMAT, input_format
 from dashboard.io.locate import fill_locations, unlocated
-from dashboard.io.report import ImportReport
+from dashboard.io.report import ImportReport, publish_logs, quarantine_rows, stage_logs
 from dashboard.records.checks import source_documents
-from dashboard.records.load import Records, read_text_csv, validate_frame, validate_texts
+from dashboard.records.csv_text import read_csv_text
+from dashboard.records.load import Records, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.sql import (
     TABLES,
@@ -99,6 +99,7 @@ class PlannedFile:
     rejected_lines: list[int]
     records: Records
     documents: dict[str, str]  # source id to document text, for the sources this file adds or updates
+    unparsed: dict[int, str] = field(default_factory=dict)  # rows the CSV reader could not read, as text
 
 
 def import_file(
@@ -152,10 +153,13 @@ def plan_file(
     data = path.read_bytes()
     report = ImportReport(file=str(path), format=fmt, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     progress(0.05, "reading")
-    raw, read_failures = read_text_csv(data, path.name)
-    report.rows_read = len(raw)
-    # Whole input rows repeated exactly: the first is kept, the rest are duplicates.
-    repeated = raw.duplicated(keep="first")
+    text = read_csv_text(data, path.name)
+    raw, read_failures = text.frame, text.failures
+    # Rows the reader could not read are rows read too, each rejected: counted and quarantined, not lost.
+    report.rows_read = len(raw) + len(text.unparsed)
+    # Whole input rows repeated exactly: the first is kept, the rest are duplicates. A row the
+    # reader already failed (bytes not UTF-8, extra cells cut off) is rejected each time instead.
+    repeated = raw.duplicated(keep="first") & ~raw.index.isin([f["line"] for f in read_failures])
     duplicate_lines = set(raw.index[repeated])
     progress(0.15, "translating")
     translation = translate(path, raw[~repeated], fmt, mapping_path)
@@ -195,7 +199,7 @@ def plan_file(
     known_documents = _known_documents(engine, roots, earlier)
     checked = validate_texts(texts, roots, known_ids=known_ids, known_documents=known_documents)
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
-    input_lines = set(raw.index)
+    input_lines = set(raw.index) | set(text.unparsed)
     rejected_lines = sorted({int(f["line"]) for f in failures if pd.notna(f["line"]) and int(f["line"]) in input_lines})
     if any(f["line"] == 1 and f["column"] == "" for f in failures):
         # The file as a whole could not be read as this format: every row is rejected.
@@ -215,7 +219,9 @@ def plan_file(
         plan["deleted"] = gone
         report.deleted = len(gone)
     documents = source_documents(_with_paths(checked.records.sources), roots)
-    return PlannedFile(report, plan, raw, rejected_lines, checked.records, documents)
+    if not report.counts_add_up():  # a bug, not bad input: stop before anything is written
+        raise RuntimeError(f"import counts do not add up to the {report.rows_read} rows read: {report.to_dict()}")
+    return PlannedFile(report, plan, raw, rejected_lines, checked.records, documents, text.unparsed)
 
 
 def _with_paths(sources: pd.DataFrame) -> pd.DataFrame:
@@ -301,18 +307,19 @@ def _plan(engine: Engine, records) -> dict:
 def _write(
     engine: Engine, planned: list[PlannedFile], progress: Progress, quarantine_dir: Path, *, only_into_empty: bool
 ) -> bool:
-    """All files in one transaction (all or none), then each file's quarantine file and log.
+    """All files in one transaction (all or none); each file's quarantine file and log staged before it.
 
-    With ``only_into_empty``, nothing is written (False) when the store holds records by now.
-    """
+    With ``only_into_empty``, nothing is written (False) when the store holds records by now; an
+    unwritable quarantine folder raises ``QuarantineUnavailable`` before anything is written."""
+    rejects = [(f.report, quarantine_rows(f.report, f.raw, f.rejected_lines, f.unparsed)) for f in planned]
+    staged = stage_logs(quarantine_dir, rejects)
     with engine.begin() as connection:
         if only_into_empty and not is_empty(connection):
             return False
         for file in planned:
             file.report.batch_id = _write_file(connection, file.plan, file.report, progress)
             write_documents(connection, file.documents)
-    for file in planned:
-        _write_logs(file.report, file.raw, file.rejected_lines, quarantine_dir)
+    publish_logs(staged)
     return True
 
 
@@ -346,27 +353,6 @@ def _write_file(connection: Connection, plan: dict, report: ImportReport, progre
         )
     )
     return int(result.inserted_primary_key[0])
-
-
-def _write_logs(report: ImportReport, raw: pd.DataFrame, rejected_lines: list[int], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-batch{report.batch_id}-{Path(report.file).stem}"
-    if rejected_lines:
-        reasons: dict[int, list[str]] = {}
-        for f in report.rejections:
-            if f["line"] is not None:
-                reasons.setdefault(int(f["line"]), []).append(
-                    f"{f['column'] or 'row'}: {f['rule']} (got {f['value']!r})"
-                )
-        rows = raw.loc[rejected_lines].copy()
-        rows["source_line"] = rows.index
-        rows["reason"] = ["; ".join(reasons.get(line, [])) for line in rows.index]
-        quarantine = folder / f"{stem}.rejected.csv"
-        rows.to_csv(quarantine, index=False)
-        report.quarantine_file = str(quarantine)
-    log = folder / f"{stem}.log.json"
-    report.log_file = str(log)
-    log.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
 
 
 def record_files(folder: Path) -> list[Path]:
