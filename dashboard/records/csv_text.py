@@ -113,6 +113,10 @@ def _line_by_line(text: str, file: str, bad_lines: dict[int, bytes]) -> CsvText:
                 break
             except csv.Error as exc:  # e.g. a field beyond the size limit: keep the row as read, read on
                 end = base + reader.line_num
+                # Over several lines, the error is most likely in rows an open quote swallowed:
+                # the first line alone is the broken row, and reading starts again below it.
+                restart = end - start > 1
+                end = start + 1 if restart else end
                 unparsed[start + 1] = "".join(physical[start:end])
                 failures.append(failure(file, start + 1, "", "", f"row could not be read as CSV: {exc}"))
                 start = end
@@ -164,10 +168,16 @@ def _swallowed(physical: list[str], start: int, end: int, cells: list[str], widt
     """Whether a record over lines ``start``..``end`` is rows swallowed by an open quote.
 
     A genuine row with a line break in a quoted cell is as wide as the header, its quotes
-    pair up (an open quote running to the end of the file leaves an odd count), and no
-    line inside it would be a complete row of the header's width on its own.
+    pair up (an open quote running to the end of the file leaves an odd count), each
+    quoted cell ends at its closing quote (the csv module's strict mode agrees: a swallow
+    ends at some later quote, mostly one opening a cell, with text after it), and no line
+    inside it would be a complete row of the header's width on its own.
     """
     if len(cells) != width or "".join(physical[start:end]).count('"') % 2:
+        return True
+    try:
+        next(csv.reader(physical[start:end], strict=True))
+    except csv.Error:
         return True
     for line in physical[start + 1 : end]:
         if line.count('"') % 2 == 0 and len(next(csv.reader([line]), [])) == width:
