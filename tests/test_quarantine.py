@@ -276,3 +276,22 @@ def test_counts_add_up_and_every_bad_line_is_quarantined(tmp_path_factory, gener
     if report["quarantine_file"]:
         quarantined = {int(line) for line in quarantine_frame(report["quarantine_file"])["source_line"]}
     assert bad <= quarantined, (sorted(bad - quarantined), data.decode("utf-8", "replace")[:3000])
+
+
+def test_a_rolled_back_import_leaves_no_quarantine_or_log(home, tmp_path, monkeypatch):
+    """Staged before the transaction, the files go when it fails: no log of an import that did not happen."""
+    settings = Settings.from_env()
+    engine = open_store(settings)
+    before = sorted(p.name for p in settings.quarantine_dir.iterdir())
+    path = tmp_path / "incidents.csv"
+    path.write_text(csv_line(COLUMNS) + good_line(1, seed_rows()[0]) + csv_line(["bad-1", "2024-02-30"]))
+    broken_log = sa.Table("no_such_table", sa.MetaData(), sa.Column("batch_id", sa.Integer, primary_key=True))
+    monkeypatch.setattr("dashboard.io.importer.import_batches", broken_log)
+    try:
+        import_file(path, engine, settings, "canonical")
+    except sa.exc.SQLAlchemyError:
+        pass
+    else:
+        pytest.fail("the import should have failed")
+    engine.dispose()
+    assert sorted(p.name for p in settings.quarantine_dir.iterdir()) == before
