@@ -2,16 +2,16 @@
 
 The steps, for every format:
 
-1. read the file as text, each row keeping its line number;
+1. read the file as text, each row keeping its line number (rows it cannot read as raw text);
 2. translate it to canonical rows (``dashboard.io.formats``), collecting rows it cannot read;
 3. fill gaps offline: coordinates from the gazetteer for a place name, an oblast by
    point-in-polygon for coordinates (when a boundary file is configured);
 4. drop rows repeated exactly within the file (counted as duplicates);
 5. validate against the schemas, references allowed to point at stored records;
 6. compare each record with the store by its identity: new, updated or unchanged;
-7. write everything in one transaction with a batch log row, and write the rejected
-   rows, in the input's own columns plus ``source_line`` and ``reason``, to a
-   quarantine CSV beside a JSON import log.
+7. write the rejected rows (input's columns, ``source_line``, ``reason``) to a quarantine
+   CSV beside a JSON import log, under staging names, then everything in one transaction
+   with a batch log row; the two files take their final names after the commit.
 
 A folder of record files is planned file by file (steps 1-6, each file seeing the
 records of the ones before it) and written in one transaction: all files or none,
