@@ -118,7 +118,9 @@ def _line_by_line(text: str, file: str, bad_lines: dict[int, bytes]) -> CsvText:
                 restart = end - start > 1
                 end = start + 1 if restart else end
                 unparsed[start + 1] = "".join(physical[start:end])
-                failures.append(failure(file, start + 1, "", "", f"row could not be read as CSV: {exc}"))
+                failures.append(
+                    failure(file, start + 1, "", _start_of(physical[start]), f"row could not be read as CSV: {exc}")
+                )
                 start = end
                 continue
             end = base + reader.line_num
@@ -130,7 +132,7 @@ def _line_by_line(text: str, file: str, bad_lines: dict[int, bytes]) -> CsvText:
                 continue
             if end - start > 1 and _swallowed(physical, start, end, cells, len(header)):
                 unparsed[start + 1] = physical[start]
-                failures.append(failure(file, start + 1, "", physical[start][:80], UNCLOSED_QUOTE))
+                failures.append(failure(file, start + 1, "", _start_of(physical[start]), UNCLOSED_QUOTE))
                 start += 1
                 restart = True
                 continue
@@ -139,6 +141,11 @@ def _line_by_line(text: str, file: str, bad_lines: dict[int, bytes]) -> CsvText:
             start = end
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype="str")
     return CsvText(frame, failures, {line: raw.rstrip("\r\n") for line, raw in unparsed.items()})
+
+
+def _start_of(line: str) -> str:
+    """The first 80 characters of a line that could not be read, to name it in a message."""
+    return line[:80].rstrip("\r\n")
 
 
 def _keep_row(
