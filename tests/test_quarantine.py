@@ -295,3 +295,19 @@ def test_a_rolled_back_import_leaves_no_quarantine_or_log(home, tmp_path, monkey
         pytest.fail("the import should have failed")
     engine.dispose()
     assert sorted(p.name for p in settings.quarantine_dir.iterdir()) == before
+
+
+def test_sync_keeps_a_stored_event_whose_row_could_not_be_read(settings):
+    """--sync deletes stored events the file no longer has; a row the reader could not read is not absent."""
+    acled_v1 = Path(__file__).parent / "files" / "acled" / "acled_v1.csv"
+    engine = open_store(settings)
+    first = import_file(acled_v1, engine, settings, "acled")
+    lines = acled_v1.read_bytes().splitlines(keepends=True)
+    number = next(n for n, line in enumerate(lines[1:], start=1) if line.startswith(b"UKR150001,"))
+    lines[number] = b'UKR150001,2024-03-14,"a quote left open\n'
+    path = settings.quarantine_dir.parent / "acled_v1_broken.csv"
+    path.write_bytes(b"".join(lines))
+    second = import_file(path, engine, settings, "acled", sync=True)
+    engine.dispose()
+    assert first.accepted >= 8 and second.rejected >= 1, second.rejections
+    assert second.deleted == 0 and second.not_in_file == 0, second.rejections
