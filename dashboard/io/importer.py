@@ -213,7 +213,7 @@ def plan_file(
     report.accepted = len(plan.get(headline, {}).get("new", []))
     report.updated = len(plan.get(headline, {}).get("updated", []))
     report.unchanged = plan.get(headline, {}).get("unchanged", 0)
-    gone = _not_in_file(engine, translation, raw)
+    gone = _not_in_file(engine, translation, raw, list(text.unparsed.values()))
     report.not_in_file = len(gone)
     if sync and gone:
         plan["deleted"] = gone
@@ -247,12 +247,7 @@ def _known_documents(engine: Engine, roots: list[Path], earlier: Sequence[Planne
 _IGNORED = "column is not in the schema (ignored)"
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame) -> list[str]:
+def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame, unread: list[str]) -> list[str]:
     """Stored incidents of this dataset whose own id appears nowhere in the file (any row, valid or not)."""
     column = translation.origins.get("source_record_id", "")
     if translation.source is None or column not in raw.columns:
@@ -263,8 +258,12 @@ def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame) ->
     )
     with engine.connect() as connection:
         stored = pd.read_sql(query, connection)
-    present = set(raw[column].fillna("").str.strip())
-    return sorted(stored.loc[~stored["source_record_id"].fillna("").isin(present), "incident_id"])
+    ids = stored["source_record_id"].fillna("")
+    absent = ~ids.isin(set(raw[column].fillna("").str.strip()))
+    if unread:  # an id in the text of a row that could not be read is not absent: kept, not deleted
+        blob = "\n".join(unread)
+        absent &= ~ids.map(lambda i: bool(i) and i in blob)
+    return sorted(stored.loc[absent, "incident_id"])
 
 
 def _named(failure: dict, origins: dict[str, str]) -> dict:
@@ -325,7 +324,8 @@ def _write(
 
 def _write_file(connection: Connection, plan: dict, report: ImportReport, progress: Progress) -> int:
     """One file's changes: replaced rows deleted and inserted again, new rows inserted, one batch row."""
-    for chunk in _chunks(plan.pop("deleted", []), 5000):
+    deleted = plan.pop("deleted", [])
+    for chunk in (deleted[start : start + 5000] for start in range(0, len(deleted), 5000)):
         connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
         connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
     for table, steps in plan.items():
