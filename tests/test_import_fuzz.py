@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -169,11 +170,18 @@ def test_malformed_csv_never_crashes_and_keeps_every_valid_row(tmp_path_factory,
         assert incident_id not in stored.index, (kind, line, report.rejections)
         assert line in rejected_lines, (kind, line, report.rejections)
     assert report.rejected >= len(generated.bad_rows)
+    # Every rejected row is in the quarantine file, on its own line.
+    quarantined = set()
+    if report.quarantine_file:
+        frame = pd.read_csv(report.quarantine_file, dtype=str, keep_default_na=False)
+        quarantined = {int(line) for line in frame["source_line"]}
+    assert len(quarantined) == report.rejected
+    assert {line for _, _, line in generated.bad_rows} <= quarantined
     assert report.accepted == len(generated.valid_rows)
     for row in generated.valid_rows:
         assert row["incident_id"] in stored.index, (row, report.rejections)
         record = stored.loc[row["incident_id"]]
         assert record["event_date"].strftime("%Y-%m-%d") == row["event_date"]
         assert record["place"] == row["place"] and record["description"] == row["description"]
-        assert ("" if record["killed"] is __import__("pandas").NA else str(record["killed"])) == row["killed"]
+        assert ("" if record["killed"] is pd.NA else str(record["killed"])) == row["killed"]
     engine.dispose()

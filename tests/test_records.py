@@ -176,7 +176,7 @@ def test_a_long_quote_is_read_and_the_csv_limit_is_put_back():
 
 
 def test_arrow_reader_agrees_with_python_reader_or_declines():
-    from dashboard.records.load import _arrow_one_row_per_line, _one_row_per_line
+    from dashboard.records.csv_text import _arrow_one_row_per_line, _one_row_per_line
 
     cases = [
         "a,b\n1,2\n",

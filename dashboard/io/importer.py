@@ -2,18 +2,18 @@
 
 The steps, for every format:
 
-1. read the file as text, each row keeping its line number;
+1. read the file as text, each row keeping its line number (rows it cannot read as raw text);
 2. translate it to canonical rows (``dashboard.io.formats``), collecting rows it cannot read;
 3. fill gaps offline: coordinates from the gazetteer for a place name, an oblast by
    point-in-polygon for coordinates (when a boundary file is configured);
 4. drop rows repeated exactly within the file (counted as duplicates);
 5. validate against the schemas, references allowed to point at stored records;
 6. compare each record with the store by its identity: new, updated or unchanged;
-7. write everything in one transaction with a batch log row, holding the store's import lock
-   (``store.lock``: one import at a time; a plan another import made stale is redone
-   under the lock), and write the rejected
-   rows, in the input's own columns plus ``source_line`` and ``reason``, to a
-   quarantine CSV beside a JSON import log.
+7. write the rejected rows (input's columns, ``source_line``, ``reason``) to a quarantine
+   CSV beside a JSON import log, under staging names, then everything in one transaction
+   with a batch log row, holding the store's import lock (``store.lock``: one import at a
+   time; a plan another import made stale is redone under the lock); the two files take
+   their final names after the commit.
 
 A folder of record files is planned file by file (steps 1-6, each file seeing the
 records of the ones before it) and written in one transaction: all files or none,
@@ -27,9 +27,8 @@ source updates the records whose content changed.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,9 +41,10 @@ from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.io.formats.registry import DEFAULT_FORMAT, FormatMismatch, check_header, input_format
 from dashboard.io.locate import fill_locations, unlocated
-from dashboard.io.report import ImportReport
+from dashboard.io.report import ImportReport, StagedLogs, discard_logs, publish_logs, quarantine_rows, stage_logs
 from dashboard.records.checks import source_documents
-from dashboard.records.load import Records, read_text_csv, validate_frame, validate_texts
+from dashboard.records.csv_text import read_csv_text
+from dashboard.records.load import Records, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.lock import import_holder, locked_transaction
 from dashboard.store.sql import (
@@ -103,6 +103,7 @@ class PlannedFile:
     rejected_lines: list[int]
     records: Records
     documents: dict[str, str]  # source id to document text, for the sources this file adds or updates
+    unparsed: dict[int, str] = field(default_factory=dict)  # rows the CSV reader could not read, as text
 
 
 def import_file(
@@ -163,11 +164,14 @@ def plan_file(
     data = path.read_bytes()
     report = ImportReport(file=str(path), format=fmt, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     progress(0.05, "reading")
-    raw, read_failures = read_text_csv(data, path.name)
+    text = read_csv_text(data, path.name)
+    raw, read_failures = text.frame, text.failures
     check_header(str(path), list(raw.columns), fmt)  # no header, or not this format's: refused, exit 2
-    report.rows_read = len(raw)
-    # Whole input rows repeated exactly: the first is kept, the rest are duplicates.
-    repeated = raw.duplicated(keep="first")
+    # Rows the reader could not read are rows read too, each rejected: counted and quarantined, not lost.
+    report.rows_read = len(raw) + len(text.unparsed)
+    # Whole input rows repeated exactly: the first is kept, the rest are duplicates. A row the
+    # reader already failed (bytes not UTF-8, extra cells cut off) is rejected each time instead.
+    repeated = raw.duplicated(keep="first") & ~raw.index.isin([f["line"] for f in read_failures])
     duplicate_lines = set(raw.index[repeated])
     progress(0.15, "translating")
     translation = translate(path, raw[~repeated], fmt, mapping_path)
@@ -207,7 +211,7 @@ def plan_file(
     known_documents = _known_documents(engine, roots, earlier)
     checked = validate_texts(texts, roots, known_ids=known_ids, known_documents=known_documents)
     failures += [f for f in checked.failures.to_dict("records") if f["line"] != 0 and f["rule"] != _IGNORED]
-    input_lines = set(raw.index)
+    input_lines = set(raw.index) | set(text.unparsed)
     rejected_lines = sorted({int(f["line"]) for f in failures if pd.notna(f["line"]) and int(f["line"]) in input_lines})
     if any(f["line"] == 1 and f["column"] == "" for f in failures):
         # The file as a whole could not be read as this format: every row is rejected.
@@ -221,13 +225,15 @@ def plan_file(
     report.accepted = len(plan.get(headline, {}).get("new", []))
     report.updated = len(plan.get(headline, {}).get("updated", []))
     report.unchanged = plan.get(headline, {}).get("unchanged", 0)
-    gone = _not_in_file(engine, translation, raw)
+    gone = _not_in_file(engine, translation, raw, list(text.unparsed.values()))
     report.not_in_file = len(gone)
     if sync and gone:
         plan["deleted"] = gone
         report.deleted = len(gone)
     documents = source_documents(_with_paths(checked.records.sources), roots)
-    return PlannedFile(report, plan, raw, rejected_lines, checked.records, documents)
+    if not report.counts_add_up():  # a bug, not bad input: stop before anything is written
+        raise RuntimeError(f"import counts do not add up to the {report.rows_read} rows read: {report.to_dict()}")
+    return PlannedFile(report, plan, raw, rejected_lines, checked.records, documents, text.unparsed)
 
 
 def _with_paths(sources: pd.DataFrame) -> pd.DataFrame:
@@ -253,12 +259,7 @@ def _known_documents(engine: Engine, roots: list[Path], earlier: Sequence[Planne
 _IGNORED = "column is not in the schema (ignored)"
 
 
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame) -> list[str]:
+def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame, unread: list[str]) -> list[str]:
     """Stored incidents of this dataset whose own id appears nowhere in the file (any row, valid or not)."""
     column = translation.origins.get("source_record_id", "")
     if translation.source is None or column not in raw.columns:
@@ -269,8 +270,12 @@ def _not_in_file(engine: Engine, translation: Translation, raw: pd.DataFrame) ->
     )
     with engine.connect() as connection:
         stored = pd.read_sql(query, connection)
-    present = set(raw[column].fillna("").str.strip())
-    return sorted(stored.loc[~stored["source_record_id"].fillna("").isin(present), "incident_id"])
+    ids = stored["source_record_id"].fillna("")
+    absent = ~ids.isin(set(raw[column].fillna("").str.strip()))
+    if unread:  # an id in the text of a row that could not be read is not absent: kept, not deleted
+        blob = "\n".join(unread)
+        absent &= ~ids.map(lambda i: bool(i) and i in blob)
+    return sorted(stored.loc[absent, "incident_id"])
 
 
 def _named(failure: dict, origins: dict[str, str]) -> dict:
@@ -320,7 +325,9 @@ def _write(
     planned_at: int,
     replan: Callable[[], list[PlannedFile]],
 ) -> list[PlannedFile] | None:
-    """All files in one transaction under the store's import lock (all or none), then each file's logs.
+    """All files in one transaction under the store's import lock (all or none); each file's
+    quarantine file and log are staged before it (``QuarantineUnavailable`` if the folder cannot
+    be written: nothing is imported) and take their final names after the commit.
 
     ``planned_at`` is the store version the plan was made against: if another import wrote
     since, the files are planned again under the lock (where nothing else can write), so a
@@ -328,18 +335,30 @@ def _write(
     and the store holds records by now (another process filled it).
     """
     holder = import_holder(planned[0].report.file if len(planned) == 1 else str(Path(planned[0].report.file).parent))
-    with locked_transaction(engine, holder, settings.import_lock_timeout) as connection:
-        if only_into_empty and not is_empty(connection):
-            return None
-        if store_version(connection) != planned_at:
-            progress(0.6, "another import wrote meanwhile: comparing with the store again")
-            planned = replan()
-        for file in planned:
-            file.report.batch_id = _write_file(connection, file.plan, file.report, progress)
-            write_documents(connection, file.documents)
-    for file in planned:
-        _write_logs(file.report, file.raw, file.rejected_lines, settings.quarantine_dir)
+    staged = _stage(planned, settings.quarantine_dir)
+    try:
+        with locked_transaction(engine, holder, settings.import_lock_timeout) as connection:
+            if only_into_empty and not is_empty(connection):
+                discard_logs(staged)
+                return None
+            if store_version(connection) != planned_at:
+                progress(0.6, "another import wrote meanwhile: comparing with the store again")
+                planned = replan()
+                discard_logs(staged)  # still before any write: the new plan's rejects replace them
+                staged = _stage(planned, settings.quarantine_dir)
+            for file in planned:
+                file.report.batch_id = _write_file(connection, file.plan, file.report, progress)
+                write_documents(connection, file.documents)
+    except BaseException:
+        discard_logs(staged)  # nothing was imported: no log may say otherwise
+        raise
+    publish_logs(staged)
     return planned
+
+
+def _stage(planned: list[PlannedFile], folder: Path) -> StagedLogs:
+    rejects = [(f.report, quarantine_rows(f.report, f.raw, f.rejected_lines, f.unparsed)) for f in planned]
+    return stage_logs(folder, rejects)
 
 
 def _version(engine: Engine) -> int:
@@ -350,7 +369,8 @@ def _version(engine: Engine) -> int:
 
 def _write_file(connection: Connection, plan: dict, report: ImportReport, progress: Progress) -> int:
     """One file's changes: replaced rows deleted and inserted again, new rows inserted, one batch row."""
-    for chunk in _chunks(plan.pop("deleted", []), 5000):
+    deleted = plan.pop("deleted", [])
+    for chunk in (deleted[start : start + 5000] for start in range(0, len(deleted), 5000)):
         connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
         connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
     for table, steps in plan.items():
@@ -378,27 +398,6 @@ def _write_file(connection: Connection, plan: dict, report: ImportReport, progre
         )
     )
     return int(result.inserted_primary_key[0])
-
-
-def _write_logs(report: ImportReport, raw: pd.DataFrame, rejected_lines: list[int], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-batch{report.batch_id}-{Path(report.file).stem}"
-    if rejected_lines:
-        reasons: dict[int, list[str]] = {}
-        for f in report.rejections:
-            if f["line"] is not None:
-                reasons.setdefault(int(f["line"]), []).append(
-                    f"{f['column'] or 'row'}: {f['rule']} (got {f['value']!r})"
-                )
-        rows = raw.loc[rejected_lines].copy()
-        rows["source_line"] = rows.index
-        rows["reason"] = ["; ".join(reasons.get(line, [])) for line in rows.index]
-        quarantine = folder / f"{stem}.rejected.csv"
-        rows.to_csv(quarantine, index=False)
-        report.quarantine_file = str(quarantine)
-    log = folder / f"{stem}.log.json"
-    report.log_file = str(log)
-    log.write_text(json.dumps(report.to_dict(), indent=2, default=str), encoding="utf-8")
 
 
 def record_files(folder: Path) -> list[Path]:

@@ -58,6 +58,13 @@ class StoreBroken(Fault):
     """The store fails its integrity check, or cannot be read at all."""
 
 
+class QuarantineUnavailable(Fault):
+    """The quarantine folder cannot be written: checked before the import writes anything (exit code 2)."""
+
+    def __init__(self, folder: Path, reason: str) -> None:
+        super().__init__(f"cannot write rejected rows to {folder}: {reason}; nothing was imported", BAD_INPUT)
+
+
 _CHECKED: weakref.WeakKeyDictionary[Engine, bool] = weakref.WeakKeyDictionary()
 
 
