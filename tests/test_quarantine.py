@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from dashboard import cli
 from dashboard.config import PROJECT_ROOT, Settings
+from dashboard.io.formats.registry import FormatMismatch
 from dashboard.io.importer import import_file
 from dashboard.io.open import open_store
 from dashboard.records import csv_text
@@ -269,6 +270,10 @@ def test_counts_add_up_and_every_bad_line_is_quarantined(tmp_path_factory, gener
         _STORE["engine"] = open_store(config)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(csv_text, "MAX_FIELD_CHARS", LIMIT)
+        if rows == 0:  # a header and nothing else: refused as a whole (exit 2), nothing to count
+            with pytest.raises(FormatMismatch, match="has a header but no rows"):
+                import_file(path, _STORE["engine"], config, "canonical")
+            return
         report = import_file(path, _STORE["engine"], config, "canonical").to_dict()
     assert counts_add_up(report), report
     assert report["rows_read"] == rows, report
