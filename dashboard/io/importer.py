@@ -38,6 +38,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
+from dashboard.io.formats.mapped_facilities import stale_hits
 from dashboard.io.formats.registry import DEFAULT_FORMAT, input_format
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport
@@ -211,6 +212,9 @@ def plan_file(
     report.unchanged = plan.get(headline, {}).get("unchanged", 0)
     gone = _not_in_file(engine, translation, raw)
     report.not_in_file = len(gone)
+    report.unmapped = translation.unmapped
+    if translation.replaces_impacts and translation.source is not None:
+        plan["stale"] = stale_hits(engine, checked.records, translation.source["source_id"])
     if sync and gone:
         plan["deleted"] = gone
         report.deleted = len(gone)
@@ -321,6 +325,10 @@ def _write_file(connection: Connection, plan: dict, report: ImportReport, progre
     for chunk in _chunks(plan.pop("deleted", []), 5000):
         connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
         connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
+    stale = plan.pop("stale", {})
+    for table in ("impacts", "assets"):  # impacts first: they point at the assets
+        for chunk in _chunks(stale.get(table, []), 5000):
+            connection.execute(TABLES[table].delete().where(TABLES[table].c[SCHEMAS[table].key].in_(chunk)))
     for table, steps in plan.items():
         key_column = TABLES[table].c[SCHEMAS[table].key]
         updated = steps["updated"]

@@ -12,7 +12,11 @@ A mapping is a TOML file (format documented in ``examples/mappings/README.md``):
   first non-blank), then optional transforms: ``date_formats`` (tried in order),
   ``map`` (exact values), ``patterns`` (glob → value, first match wins), ``extract``
   (a regular expression whose first group is a number, for numbers in free text,
-  only where the mapping asks), ``resolve = "oblast"`` and ``default``.
+  only where the mapping asks), ``resolve = "oblast"`` and ``default``; with ``columns``,
+  ``join = ", "`` joins every non-blank one instead.
+- ``[facilities]``: the facilities each row hit, as impacts (``mapped_facilities``).
+- ``kind = "registry"`` (top level): the fields are asset columns, one facility per row, and
+  no incidents (``mapped_facilities``).
 
 Identity: a row that repeats an earlier row in every input column is a duplicate.
 Otherwise, when the source id is non-blank and used by no other distinct row of the
@@ -35,7 +39,14 @@ import regex
 
 from dashboard.config import Settings
 from dashboard.io.formats.base import Translation, parse_dates
+from dashboard.io.formats.mapped_facilities import (
+    REGISTRY_FIELDS,
+    facilities_problems,
+    facility_hits,
+    registry_assets,
+)
 from dashboard.io.formats.registry import InputFormat, register
+from dashboard.io.locate import fill_locations
 from dashboard.records.failures import failure
 from dashboard.records.paths import OutsideRootsError, confined_path
 from dashboard.records.schemas import IncidentSchema, SourceSchema
@@ -72,7 +83,15 @@ def load_mapping(path: Path, *, may_name_files: bool = True, sources_dir: Path |
             raise MappingError(f"{path}: missing [{key}] table")
     if "source_id" not in mapping["source"]:
         raise MappingError(f"{path}: [source] needs source_id")
-    unknown = set(mapping["fields"]) - FIELDS_ALLOWED
+    kind = mapping.setdefault("kind", "incidents")
+    if kind not in ("incidents", "registry"):
+        raise MappingError(f"{path}: kind = {kind!r}: use 'incidents' (the default) or 'registry'")
+    problems = facilities_problems(mapping["facilities"]) if "facilities" in mapping else []
+    if problems:
+        raise MappingError(f"{path}: {problems[0]}")
+    if kind == "registry" and "facilities" in mapping:
+        raise MappingError(f"{path}: [facilities] belongs in an incident mapping; a registry's rows are facilities")
+    unknown = set(mapping["fields"]) - (REGISTRY_FIELDS if kind == "registry" else FIELDS_ALLOWED)
     if unknown:
         raise MappingError(f"{path}: [fields] names no canonical field: {', '.join(sorted(unknown))}")
     document = str(mapping["source"].get("path", "") or "")
@@ -153,7 +172,10 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
             failures.append(failure(file, 1, missing[0], "", f"column named by the mapping for {name} is missing"))
             return pd.Series("", index=raw.index, dtype="str")
         values = raw[columns[0]].fillna("").str.strip()
-        for other in columns[1:]:
+        if "join" in spec:  # every non-blank column, in order, as one line
+            cells = raw[columns].fillna("").apply(lambda column: column.str.strip())
+            values = cells.apply(lambda row: str(spec["join"]).join(v for v in row if v), axis=1).astype("str")
+        for other in [] if "join" in spec else columns[1:]:
             values = values.where(values != "", raw[other].fillna("").str.strip())
         column = columns[0]
     original = values
@@ -208,14 +230,8 @@ def _identity(raw: pd.DataFrame, mapping: dict) -> pd.Series:
     return (source_id + ":" + base).where(~needs_hash, source_id + ":" + base + ":" + digest)
 
 
-def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation:
-    """Canonical incidents from any CSV through a mapping (see the module docstring)."""
-    failures: list[dict] = []
-    fields = pd.DataFrame(index=raw.index)
-    origins = {}
-    for name, spec in mapping["fields"].items():
-        fields[name] = _field_values(raw, name, spec, file, failures)
-        origins[name] = spec.get("column") or (spec.get("columns") or ["(constant)"])[0]
+def _out_of_scope(raw: pd.DataFrame, mapping: dict, file: str, failures: list[dict]) -> pd.Series:
+    """Rows the mapping's ``[scope]`` leaves out, each with a failure saying why."""
     # Out-of-scope rows stay in the tables so that validation adds every other problem to
     # their reason; the importer rejects them by their scope failure.
     scope = mapping.get("scope", {})
@@ -237,6 +253,24 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
             for line, value in values[excluded].items()
         ]
         out_of_scope |= excluded
+    return out_of_scope
+
+
+def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict, boundary_file: str = "") -> Translation:
+    """Canonical incidents (or, for a registry, assets) from any CSV through a mapping.
+
+    See the module docstring; ``boundary_file`` places facilities whose oblast is not given.
+    """
+    failures: list[dict] = []
+    fields = pd.DataFrame(index=raw.index)
+    origins = {}
+    for name, spec in mapping["fields"].items():
+        fields[name] = _field_values(raw, name, spec, file, failures)
+        origins[name] = spec.get("column") or (spec.get("columns") or ["(constant)"])[0]
+    _out_of_scope(raw, mapping, file, failures)
+    source = {name: str(mapping["source"].get(name, "")) for name in SourceSchema.columns}
+    if mapping.get("kind") == "registry":
+        return _registry(raw, file, mapping, fields, origins, failures, source, boundary_file)
     ids = _identity(raw, mapping)
     incidents = pd.DataFrame(index=raw.index)
     for name in IncidentSchema.columns:
@@ -247,9 +281,25 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
     # different events under one id apart): the first is kept.
     same_event = incidents["incident_id"].duplicated(keep="first") & ~raw.duplicated(keep="first")
     keep = ~same_event
+    tables = {"incidents": incidents[keep]}
+    unmapped: dict[str, dict[str, int]] = {}
+    if "facilities" in mapping:
+        spec = mapping["facilities"]
+        state = spec.get("state_after", "unknown")
+        states = (
+            _field_values(raw, "state_after", state, file, failures)
+            if isinstance(state, dict)
+            else pd.Series(str(state), index=raw.index, dtype="str")
+        )
+        # The unnamed assets sit where the incident is, so its place is filled first (the
+        # importer's own pass then finds nothing left to fill and reports what stays unplaced).
+        located, _ = fill_locations(tables["incidents"], boundary_file, file)
+        assets, impacts, unmapped, missing = facility_hits(raw, located, spec, states, file)
+        tables = {"incidents": located, "assets": assets, "impacts": impacts}
+        failures += missing
     return Translation(
-        source={name: str(mapping["source"].get(name, "")) for name in SourceSchema.columns},
-        tables={"incidents": incidents[keep]},
+        source=source,
+        tables=tables,
         failures=failures,
         origins=origins,
         identity_note=(
@@ -258,13 +308,41 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
             "rows equal in every input column are duplicates"
         ),
         duplicate_lines=set(raw.index[same_event]),
+        unmapped=unmapped,
+        replaces_impacts="facilities" in mapping,
+    )
+
+
+def _registry(
+    raw: pd.DataFrame,
+    file: str,
+    mapping: dict,
+    fields: pd.DataFrame,
+    origins: dict,
+    failures: list[dict],
+    source: dict,
+    boundary_file: str,
+) -> Translation:
+    """Facilities, no incidents: one asset per row, its id from the registry's own id column."""
+    id_column = mapping["identity"].get("id_column", "")
+    ids = raw[id_column].fillna("").str.strip() if id_column in raw.columns else pd.Series("", index=raw.index)
+    origins = origins | {"asset_id": id_column or "(no id column)"}
+    assets, located = registry_assets(fields, ids, source["source_id"], origins, raw, file, boundary_file)
+    return Translation(
+        source=source,
+        tables={"assets": assets},
+        failures=failures + located,
+        origins=origins,
+        identity_note=f"identity: {source['source_id']}:<{id_column}> (the registry's own id)",
     )
 
 
 def _translate_with_mapping(raw: pd.DataFrame, file: str, mapping_path: Path | None) -> Translation:
     if mapping_path is None:
         raise ValueError("--format mapped needs --mapping MAPPING.toml")
-    return translate_mapped(raw, file, load_mapping(mapping_path, sources_dir=Settings.from_env().sources_dir))
+    settings = Settings.from_env()
+    mapping = load_mapping(mapping_path, sources_dir=settings.sources_dir)
+    return translate_mapped(raw, file, mapping, settings.boundary_file)
 
 
 register(
