@@ -173,3 +173,57 @@ def test_summary_by_asset_type_counts_the_facility_hits(cli_env, capsys):
     _, after = run_json(capsys, ["summary", "--asset-type", "school"])
     assert after["facilities_hit"].get("school", 0) - before["facilities_hit"].get("school", 0) == 2
     assert after["attacks"] - before["attacks"] == 2
+
+
+def mapping_with(tmp_path: Path, facilities: str) -> Path:
+    """The area-type mapping with its [facilities] table replaced."""
+    text = AREAS_MAPPING.read_text(encoding="utf-8").split("[facilities]")[0]
+    path = tmp_path / "mapping.toml"
+    path.write_text(text + facilities, encoding="utf-8")
+    return path
+
+
+def test_a_row_that_names_a_registry_facility_hits_that_facility(cli_env, tmp_path, capsys):
+    if not GPPD.is_file():
+        skip_or_fail(f"{GPPD} is not there")
+    engine, settings = cli_env
+    import_file(GPPD, engine, settings, "mapped", GPPD_MAPPING)
+    plant = read_records(engine).assets.query("asset_type == 'hydro_power_plant'").iloc[0]
+    rows = list(csv.reader(AREAS.open(encoding="utf-8", newline="")))[:3]
+    rows[0].append("facility id")
+    rows[1].append(plant["asset_id"].removeprefix("gppd:"))
+    rows[2].append("")
+    path = tmp_path / "named.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    facilities = '[facilities]\ncolumn = "type of area"\nasset_column = "facility id"\nasset_prefix = "gppd:"\n'
+    facilities += '[facilities.map]\n"Residential" = "residential_building"\n"School or childcare" = "school"\n'
+    assets_before = len(read_records(engine).assets)
+    report = import_file(path, engine, settings, "mapped", mapping_with(tmp_path, facilities))
+    assert (report.accepted, report.rejected) == (2, 0), report.rejections[:3]
+    hit = hits(engine)
+    assert list(hit.loc[hit["incident_id"] == f"{AREAS_SOURCE}:MX-0001", "asset_id"]) == [plant["asset_id"]]
+    assert set(hit.loc[hit["incident_id"] == f"{AREAS_SOURCE}:MX-0002", "asset_type"]) == {
+        "residential_building",
+        "school",
+    }
+    assert len(read_records(engine).assets) == assets_before + 2  # no unnamed copy of the named plant
+
+
+def test_a_rejected_row_brings_no_facility_with_it(store, tmp_path):
+    engine, settings = store
+    assets_before = len(read_records(engine).assets)
+    bad = rewrite(tmp_path / "bad.csv", "MX-0006", "date", "2024-02-31")
+    report = import_file(bad, engine, settings, "mapped", AREAS_MAPPING)
+    assert report.rejected == 1 and any(r["line"] == 7 for r in report.rejections)
+    hit = hits(engine)
+    assert f"{AREAS_SOURCE}:MX-0006" not in set(hit["incident_id"]) and len(hit) == 8
+    assert len(read_records(engine).assets) == assets_before + 8
+
+
+def test_a_mapping_naming_an_unknown_asset_type_is_refused_with_the_key(cli_env, tmp_path, capsys):
+    facilities = '[facilities]\ncolumn = "type of area"\n[facilities.map]\n"Residential" = "flats"\n'
+    code = cli.main(["import", str(AREAS), "--format", "mapped", "--mapping", str(mapping_with(tmp_path, facilities))])
+    captured = capsys.readouterr()
+    assert code != 0 and "Traceback" not in captured.err
+    assert "[facilities.map]" in captured.err + captured.out and "'flats'" in captured.err + captured.out
