@@ -227,3 +227,23 @@ def test_a_mapping_naming_an_unknown_asset_type_is_refused_with_the_key(cli_env,
     captured = capsys.readouterr()
     assert code != 0 and "Traceback" not in captured.err
     assert "[facilities.map]" in captured.err + captured.out and "'flats'" in captured.err + captured.out
+
+
+OSM = Path(__file__).parent / "files" / "facilities" / "osm_facilities.geojson"
+OSM_MAPPING = MAPPINGS_DIR / "osm_facilities.toml"
+
+
+def test_an_osm_geojson_extract_loads_its_points_as_facilities(cli_env, capsys):
+    engine, _ = cli_env
+    argv = ["import", str(OSM), "--format", "mapped", "--mapping", str(OSM_MAPPING)]
+    code, report = run_json(capsys, argv)
+    assert (report["rows_read"], report["accepted"], report["rejected"]) == (5, 3, 2)
+    assert code == 1  # some rows rejected
+    reasons = {r["line"]: (r["value"], r["rule"]) for r in report["rejections"]}
+    assert "Polygon" in reasons[5][0] and "Point" in reasons[5][1]  # feature 4, counted from line 2
+    assert reasons[6][0] == "cafe"
+    facilities = read_records(engine).assets.query("source_id == 'osm-extract'").set_index("asset_id")
+    assert set(facilities["asset_type"]) == {"hydro_power_plant", "hospital", "school"}
+    assert facilities.loc["osm-extract:node/9000000002", "oblast"] == "Kharkiv Oblast"
+    code, again = run_json(capsys, argv)
+    assert (again["accepted"], again["updated"], again["unchanged"]) == (0, 0, 3)
