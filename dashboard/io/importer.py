@@ -40,6 +40,7 @@ from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
 from dashboard.io.formats.mapped_facilities import stale_hits
 from dashboard.io.formats.registry import DEFAULT_FORMAT, input_format
+from dashboard.io.geojson_rows import is_geojson, read_geojson_rows
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport
 from dashboard.records.checks import source_documents
@@ -153,7 +154,8 @@ def plan_file(
     data = path.read_bytes()
     report = ImportReport(file=str(path), format=fmt, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     progress(0.05, "reading")
-    raw, read_failures = read_text_csv(data, path.name)
+    # A GeoJSON file (an OpenStreetMap extract) is read as rows of its features' properties.
+    raw, read_failures = (read_geojson_rows if is_geojson(path.name) else read_text_csv)(data, path.name)
     report.rows_read = len(raw)
     # Whole input rows repeated exactly: the first is kept, the rest are duplicates.
     repeated = raw.duplicated(keep="first")

@@ -46,6 +46,7 @@ from dashboard.io.formats.mapped_facilities import (
     registry_assets,
 )
 from dashboard.io.formats.registry import InputFormat, register
+from dashboard.io.geojson_rows import GEOMETRY_COLUMNS
 from dashboard.io.locate import fill_locations
 from dashboard.records.failures import failure
 from dashboard.records.paths import OutsideRootsError, confined_path
@@ -168,7 +169,10 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
     else:
         columns = spec.get("columns") or [spec["column"]]
         missing = [c for c in columns if c not in raw.columns]
-        if missing:
+        if missing and GEOMETRY_COLUMNS[0] in raw.columns:
+            # GeoJSON rows: a property no feature has is a tag nobody set, blank rather than a typo.
+            raw = raw.assign(**dict.fromkeys(missing, ""))
+        elif missing:
             failures.append(failure(file, 1, missing[0], "", f"column named by the mapping for {name} is missing"))
             return pd.Series("", index=raw.index, dtype="str")
         values = raw[columns[0]].fillna("").str.strip()

@@ -31,6 +31,14 @@ REGISTRY_FIELDS = set(AssetSchema.columns) - {"asset_id", "source_id"}
 _LOCATION = ("place", "oblast", "oblast_iso", "latitude", "longitude", "geo_precision")
 
 
+def id_part(values: pd.Series) -> pd.Series:
+    """A source's own ids made into identifier text: "node/123" (OpenStreetMap) -> "node:123".
+
+    Other characters an identifier may not hold become "-"; the same id always gives the same text.
+    """
+    return values.str.replace("/", ":", regex=False).str.replace(r"[^A-Za-z0-9_:-]", "-", regex=True)
+
+
 def facilities_problems(spec: dict) -> list[str]:
     """What is wrong with a ``[facilities]`` table, each naming the key (empty when it is fine)."""
     problems = []
@@ -89,9 +97,9 @@ def facility_hits(
             failures.append(failure(file, 1, column, "", "column named by the mapping for [facilities] is missing"))
     unmapped: dict[str, Counter] = {}
     asset_ids = (
-        raw[spec["asset_column"]].fillna("").str.strip()
+        id_part(raw[spec["asset_column"]].fillna("").str.strip())
         if spec.get("asset_column") in raw.columns
-        else pd.Series("", index=raw.index)
+        else pd.Series("", index=raw.index, dtype="str")
     )
     prefix = str(spec.get("asset_prefix", ""))
     assets, impacts = [], []
@@ -146,7 +154,7 @@ def registry_assets(
     assets = pd.DataFrame(index=fields.index)
     for name in AssetSchema.columns:
         assets[name] = fields[name] if name in fields else ""
-    assets["asset_id"] = source_id + ":" + ids
+    assets["asset_id"] = source_id + ":" + id_part(ids)
     assets["source_id"] = source_id
     blank_id = ids == ""
     column = origins.get("asset_id", "id")
@@ -156,7 +164,9 @@ def registry_assets(
     assets["asset_count"] = assets["asset_count"].where(assets["asset_count"] != "", "1")
     assets["count_qualifier"] = assets["count_qualifier"].where(assets["count_qualifier"] != "", "exact")
     assets, _ = fill_locations(assets, boundary, file)  # the importer locates incidents only
-    failures += unlocated(assets, raw, origins, boundary, file)
+    # A row without coordinates is reported for them; "falls in no oblast" would only add noise.
+    placed = (assets["latitude"] != "") & (assets["longitude"] != "")
+    failures += unlocated(assets[placed], raw, origins, boundary, file)
     return assets, failures
 
 
