@@ -249,3 +249,10 @@ def test_an_osm_geojson_extract_loads_its_points_as_facilities(cli_env, capsys):
     assert facilities.loc["osm-extract:node:9000000002", "oblast"] == "Kharkiv Oblast"
     code, again = run_json(capsys, argv)
     assert (again["accepted"], again["updated"], again["unchanged"]) == (0, 0, 3)
+
+
+def test_a_file_with_only_a_header_imports_nothing_without_a_traceback(cli_env, tmp_path, capsys):
+    path = tmp_path / "header_only.csv"
+    path.write_text(AREAS.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    code, report = run_json(capsys, ["import", str(path), "--format", "mapped", "--mapping", str(AREAS_MAPPING)])
+    assert code == 0 and (report["rows_read"], report["accepted"], report["rejected"]) == (0, 0, 0)
