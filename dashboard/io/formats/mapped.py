@@ -227,7 +227,12 @@ def _identity(raw: pd.DataFrame, mapping: dict) -> pd.Series:
         shared.fillna(False).astype(bool) | own_ids.map(own_ids[distinct & shared.fillna(False)].value_counts()).notna()
     )
     match_columns = [c for c in identity.get("match_on", []) if c in raw.columns] or list(raw.columns)
-    content = raw[match_columns].fillna("").astype(str).agg("\x1f".join, axis=1)
+    # On no rows, a row-wise agg returns a frame, not a series: a file with only a header.
+    content = (
+        raw[match_columns].fillna("").astype(str).agg("\x1f".join, axis=1)
+        if len(raw)
+        else pd.Series("", index=raw.index, dtype="str")
+    )
     digest = content.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:10])
     needs_hash = (own_ids == "") | shared
     base = own_ids.where(own_ids != "", "noid")

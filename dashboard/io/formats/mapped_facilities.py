@@ -15,8 +15,6 @@ Used by ``dashboard.io.formats.mapped`` (the mapping language is documented in
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -95,51 +93,72 @@ def facility_hits(
     if "constant" not in spec:
         for column in [c for c in (spec.get("columns") or [spec["column"]]) if c not in raw.columns]:
             failures.append(failure(file, 1, column, "", "column named by the mapping for [facilities] is missing"))
-    unmapped: dict[str, Counter] = {}
     asset_ids = (
         id_part(raw[spec["asset_column"]].fillna("").str.strip())
         if spec.get("asset_column") in raw.columns
         else pd.Series("", index=raw.index, dtype="str")
+    ).reindex(incidents.index)
+    # One row per value named (line, input column, value), in the order the cells give them.
+    parts = [
+        pd.DataFrame({"column": column, "value": cells.reindex(incidents.index).str.split(separator).explode()})
+        for column, cells in sources
+    ]
+    values = pd.concat(parts) if parts else pd.DataFrame(columns=["column", "value"])
+    values["value"] = values["value"].fillna("").astype("str").str.strip()
+    values = values[values["value"] != ""]
+    lookup = {v: table.get(v) or folded.get(v.casefold(), "") for v in values["value"].unique()}
+    values["asset_type"] = values["value"].map(lookup).fillna("")
+    counted = values[values["asset_type"] == ""].groupby(["column", "value"], sort=True).size()
+    unmapped: dict[str, dict[str, int]] = {}
+    for (column, value), rows in counted.items():
+        unmapped.setdefault(str(column), {})[str(value)] = int(rows)
+    # The quote: the row's own cells, as written, " | " between several columns.
+    quote = pd.Series("", index=incidents.index, dtype="str")
+    for _, cells in sources:
+        cells = cells.reindex(incidents.index).fillna("")
+        quote = quote + ((quote != "") & (cells != "")).map({True: " | ", False: ""}).astype("str") + cells
+    named = asset_ids != ""
+    # A row naming a facility already recorded (a registry's): one impact on it, no unnamed asset.
+    on_named = incidents[named]
+    named_ids = str(spec.get("asset_prefix", "")) + asset_ids[named]
+    impacts_named = pd.DataFrame(
+        {"impact_id": on_named["incident_id"] + ":" + named_ids, "asset_id": named_ids},
+        index=on_named.index,
+    ).assign(quote=quote[named].where(quote[named] != "", asset_ids[named]))
+    hits = values[(values["asset_type"] != "") & ~named.reindex(values.index)]
+    hits = hits.assign(line=hits.index).drop_duplicates(["line", "asset_type"])  # each type once per row
+    # Lines repeat (one per facility a row hit), so columns are combined as arrays, by position.
+    hit_on = incidents.loc[hits.index]
+    types = hits["asset_type"].to_numpy(dtype=object)
+    asset_id = hit_on["incident_id"].to_numpy(dtype=object) + ":" + types
+    place, oblast = hit_on["place"].to_numpy(dtype=object), hit_on["oblast"].to_numpy(dtype=object)
+    where = pd.Series(place).where(pd.Series(place) != "", pd.Series(oblast)).to_numpy(dtype=object)
+    words = pd.Series(types).str.replace("_", " ", regex=False).radd("Unnamed ").to_numpy(dtype=object)
+    hit_quote = quote.loc[hits.index].to_numpy(dtype=object)
+    assets = hit_on[list(_LOCATION) + ["source_id"]].assign(
+        asset_id=asset_id,
+        asset_type=types,
+        name=[w if not p else f"{w}, {p}" for w, p in zip(words, where, strict=True)],
+        service=[DEFAULT_SERVICE[t] for t in types],
+        asset_count="1",
+        count_qualifier="at_least",
+        quote=hit_quote,
     )
-    prefix = str(spec.get("asset_prefix", ""))
-    assets, impacts = [], []
-    for line, incident in incidents.iterrows():
-        quote = " | ".join(cells.at[line] for _, cells in sources if cells.at[line])
-        types: list[str] = []
-        for column, cells in sources:
-            for value in (v.strip() for v in cells.at[line].split(separator) if v.strip()):
-                asset_type = table.get(value) or folded.get(value.casefold(), "")
-                if asset_type:
-                    types.append(asset_type)
-                else:
-                    unmapped.setdefault(column, Counter())[value] += 1
-        base = {"incident_id": incident["incident_id"], "state_after": state_after.at[line]}
-        base |= {"source_id": incident["source_id"], "quote": quote}
-        if asset_ids.at[line]:
-            # The row names a facility already recorded (a registry's): one impact on it.
-            asset_id = prefix + asset_ids.at[line]
-            impacts.append({"line": line, "impact_id": f"{incident['incident_id']}:{asset_id}", "asset_id": asset_id})
-            impacts[-1] |= base | {"quote": quote or asset_ids.at[line]}
-            continue
-        for asset_type in dict.fromkeys(types):  # each type once per row
-            asset_id = f"{incident['incident_id']}:{asset_type}"
-            where = incident["place"] or incident["oblast"]
-            assets.append(
-                {"line": line, "asset_id": asset_id, "asset_type": asset_type}
-                | {"name": f"Unnamed {asset_type.replace('_', ' ')}, {where}".rstrip(", ")}
-                | {"service": DEFAULT_SERVICE[asset_type], "asset_count": "1", "count_qualifier": "at_least"}
-                | {name: incident[name] for name in _LOCATION}
-                | {"source_id": incident["source_id"], "quote": quote}
-            )
-            impacts.append({"line": line, "impact_id": asset_id, "asset_id": asset_id} | base)
-    counts = {column: dict(sorted(values.items())) for column, values in unmapped.items()}
-    return _frame(assets, AssetSchema), _frame(impacts, ImpactSchema), counts, failures
+    unnamed = pd.DataFrame({"impact_id": asset_id, "asset_id": asset_id, "quote": hit_quote}, index=hits.index)
+    impacts = pd.concat([impacts_named, unnamed])
+    lines = impacts.index  # repeats a line for each facility its row hit: values are taken by position
+    impacts = impacts.assign(
+        incident_id=incidents.loc[lines, "incident_id"].to_numpy(),
+        source_id=incidents.loc[lines, "source_id"].to_numpy(),
+        state_after=state_after.loc[lines].to_numpy(),
+    )
+    return _frame(assets, AssetSchema), _frame(impacts, ImpactSchema), unmapped, failures
 
 
-def _frame(rows: list[dict], schema) -> pd.DataFrame:
-    """Rows in the schema's columns (blank where not given), indexed by their input line."""
-    frame = pd.DataFrame(rows, columns=["line", *schema.columns], dtype="str").fillna("")
-    return frame.set_index(frame["line"].astype("int64").rename(None)).drop(columns="line")
+def _frame(frame: pd.DataFrame, schema) -> pd.DataFrame:
+    """Text cells in the schema's columns (blank where not given), indexed by their input line."""
+    out = pd.DataFrame({name: frame[name] if name in frame else "" for name in schema.columns}, index=frame.index)
+    return out.fillna("").astype("str").sort_index(kind="stable")
 
 
 def registry_assets(
