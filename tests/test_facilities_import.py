@@ -244,6 +244,8 @@ def test_an_osm_geojson_extract_loads_its_points_as_facilities(cli_env, capsys):
         reasons.setdefault(r["line"], []).append((r["value"], r["rule"]))
     assert reasons[5][0][0] == "Polygon" and "Point" in reasons[5][0][1]  # feature 4, counted from line 2
     assert "cafe" in [value for value, _ in reasons[6]]
+    cafe = next(r for r in report["rejections"] if r["value"] == "cafe")
+    assert "amenity" in cafe["column"]  # the value came from the third of the columns the mapping names
     facilities = read_records(engine).assets.query("source_id == 'osm-extract'").set_index("asset_id")
     assert set(facilities["asset_type"]) == {"hydro_power_plant", "hospital", "school"}
     assert facilities.loc["osm-extract:node:9000000002", "oblast"] == "Kharkiv Oblast"
