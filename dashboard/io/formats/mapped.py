@@ -265,6 +265,15 @@ def _out_of_scope(raw: pd.DataFrame, mapping: dict, file: str, failures: list[di
     return out_of_scope
 
 
+def _origin(spec: dict) -> str:
+    """The input column(s) a field comes from, as a failure names them."""
+    columns = [str(c) for c in spec.get("columns", [])]
+    if "column" in spec or len(columns) < 2:
+        return str(spec.get("column") or (columns or ["(constant)"])[0])
+    # Which of several a rejected value came from is not kept per row: all are named.
+    return ("all of " if "join" in spec else "first non-blank of ") + ", ".join(columns)
+
+
 def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict, boundary_file: str = "") -> Translation:
     """Canonical incidents (or, for a registry, assets) from any CSV through a mapping.
 
@@ -275,7 +284,7 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict, boundary_file:
     origins = {}
     for name, spec in mapping["fields"].items():
         fields[name] = _field_values(raw, name, spec, file, failures)
-        origins[name] = spec.get("column") or (spec.get("columns") or ["(constant)"])[0]
+        origins[name] = _origin(spec)
     _out_of_scope(raw, mapping, file, failures)
     source = {name: str(mapping["source"].get(name, "")) for name in SourceSchema.columns}
     if mapping.get("kind") == "registry":
