@@ -258,3 +258,10 @@ def test_a_file_with_only_a_header_imports_nothing_without_a_traceback(cli_env, 
     path.write_text(AREAS.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     code, report = run_json(capsys, ["import", str(path), "--format", "mapped", "--mapping", str(AREAS_MAPPING)])
     assert code == 0 and (report["rows_read"], report["accepted"], report["rejected"]) == (0, 0, 0)
+
+
+def test_a_misspelt_facilities_key_is_refused_not_ignored(cli_env, tmp_path, capsys):
+    facilities = '[facilities]\ncolumn = "type of area"\nseperator = "/"\n[facilities.map]\n"Residential" = "school"\n'
+    code = cli.main(["import", str(AREAS), "--format", "mapped", "--mapping", str(mapping_with(tmp_path, facilities))])
+    captured = capsys.readouterr()
+    assert code != 0 and "seperator" in captured.err + captured.out
