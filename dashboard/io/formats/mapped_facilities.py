@@ -26,6 +26,7 @@ from dashboard.records.schemas import ASSET_TYPES, DEFAULT_SERVICE, STATES_AFTER
 from dashboard.store.sql import TABLES
 
 REGISTRY_FIELDS = set(AssetSchema.columns) - {"asset_id", "source_id"}
+FACILITIES_KEYS = {"column", "columns", "constant", "separator", "map", "state_after", "asset_column", "asset_prefix"}
 _LOCATION = ("place", "oblast", "oblast_iso", "latitude", "longitude", "geo_precision")
 
 
@@ -40,6 +41,9 @@ def id_part(values: pd.Series) -> pd.Series:
 def facilities_problems(spec: dict) -> list[str]:
     """What is wrong with a ``[facilities]`` table, each naming the key (empty when it is fine)."""
     problems = []
+    unknown = sorted(set(spec) - FACILITIES_KEYS)
+    if unknown:
+        problems.append(f"[facilities] {', '.join(unknown)}: not a key it reads ({', '.join(sorted(FACILITIES_KEYS))})")
     if not ({"column", "constant", "columns"} & set(spec)):
         problems.append("[facilities] needs column, columns or constant")
     for value, asset_type in dict(spec.get("map", {})).items():
