@@ -142,8 +142,19 @@ def test_area_types_become_one_impact_per_type_and_a_reimport_changes_nothing(st
     assert len(hits(engine)) == 11 and len(read_records(engine).assets) == len(records.assets)
 
 
-def test_a_corrected_type_updates_the_impact_and_leaves_no_stale_one(store, tmp_path):
-    engine, settings = store
+@pytest.fixture
+def backend_store(store_url, tmp_path, boundary_file):
+    """A store filled with the seed on each backend (SQLite, PostgreSQL): (engine, settings)."""
+    from dashboard.config import Settings
+    from dashboard.io.open import open_store
+
+    env = {"IMPACT_DB_URL": store_url, "IMPACT_QUARANTINE_DIR": str(tmp_path / "imports")}
+    settings = Settings.from_env(env | {"IMPACT_BOUNDARY_FILE": str(boundary_file)})
+    return open_store(settings), settings
+
+
+def test_a_corrected_type_updates_the_impact_and_leaves_no_stale_one(backend_store, tmp_path):
+    engine, settings = backend_store
     import_file(AREAS, engine, settings, "mapped", AREAS_MAPPING)
     assets_before = len(read_records(engine).assets)
     fixed = rewrite(tmp_path / "fixed.csv", "MX-0002", "type of area", "Residential; Hospital")
