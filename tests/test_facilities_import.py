@@ -139,6 +139,7 @@ def test_area_types_become_one_impact_per_type_and_a_reimport_changes_nothing(st
     assert "cluster_munition" in weapons[f"{AREAS_SOURCE}:MX-0008"]
     again = import_file(AREAS, engine, settings, "mapped", AREAS_MAPPING)
     assert (again.accepted, again.updated, again.unchanged) == (0, 0, 10)
+    assert again.other_tables["impacts"] == {"new": 0, "updated": 0, "unchanged": 11, "removed": 0}
     assert len(hits(engine)) == 11 and len(read_records(engine).assets) == len(records.assets)
 
 
@@ -160,6 +161,9 @@ def test_a_corrected_type_updates_the_impact_and_leaves_no_stale_one(backend_sto
     fixed = rewrite(tmp_path / "fixed.csv", "MX-0002", "type of area", "Residential; Hospital")
     report = import_file(fixed, engine, settings, "mapped", AREAS_MAPPING)
     assert report.rejected == 0
+    # The report says what changed beside the incidents: one hit replaced by another.
+    assert report.other_tables["impacts"] == {"new": 1, "updated": 0, "unchanged": 10, "removed": 1}
+    assert report.other_tables["assets"] == {"new": 1, "updated": 0, "unchanged": 10, "removed": 1}
     hit = hits(engine)
     mine = hit[hit["incident_id"] == f"{AREAS_SOURCE}:MX-0002"]
     assert set(mine["asset_type"]) == {"residential_building", "hospital"} and len(mine) == 2
