@@ -161,9 +161,10 @@ def test_a_corrected_type_updates_the_impact_and_leaves_no_stale_one(backend_sto
     fixed = rewrite(tmp_path / "fixed.csv", "MX-0002", "type of area", "Residential; Hospital")
     report = import_file(fixed, engine, settings, "mapped", AREAS_MAPPING)
     assert report.rejected == 0
-    # The report says what changed beside the incidents: one hit replaced by another.
-    assert report.other_tables["impacts"] == {"new": 1, "updated": 0, "unchanged": 10, "removed": 1}
-    assert report.other_tables["assets"] == {"new": 1, "updated": 0, "unchanged": 10, "removed": 1}
+    # The report says what changed beside the incidents: the school hit replaced by a hospital hit,
+    # and the residential hit of that row updated (its quote, the row's cell, changed with it).
+    assert report.other_tables["impacts"] == {"new": 1, "updated": 1, "unchanged": 9, "removed": 1}
+    assert report.other_tables["assets"] == {"new": 1, "updated": 1, "unchanged": 9, "removed": 1}
     hit = hits(engine)
     mine = hit[hit["incident_id"] == f"{AREAS_SOURCE}:MX-0002"]
     assert set(mine["asset_type"]) == {"residential_building", "hospital"} and len(mine) == 2
