@@ -217,7 +217,7 @@ def plan_file(
     report.unmapped = translation.unmapped
     if translation.replaces_impacts and translation.source is not None:
         plan["stale"] = stale_hits(engine, checked.records, translation.source["source_id"])
-    for table in ("assets", "impacts") if headline == "incidents" else ():
+    for table in [t for t in ("assets", "impacts") if t in translation.tables and headline == "incidents"]:
         steps, removed = plan.get(table, {}), len(plan.get("stale", {}).get(table, []))
         counts = {"new": len(steps.get("new", [])), "updated": len(steps.get("updated", []))}
         report.other_tables[table] = counts | {"unchanged": steps.get("unchanged", 0), "removed": removed}
