@@ -103,6 +103,10 @@ def test_the_gppd_registry_loads_32_facilities_and_a_reimport_changes_nothing(cl
     plants = records.assets[records.assets["source_id"] == "gppd"]
     assert len(plants) == 32 and plants["oblast"].ne("").all()
     assert {"hydro_power_plant", "nuclear_power_plant", "thermal_power_plant"} <= set(plants["asset_type"])
+    chp = plants[plants["name"].str.contains("CHP")]  # the cities' combined heat and power plants heat them
+    assert (
+        len(chp) and set(chp["asset_type"]) == {"combined_heat_and_power_plant"} and set(chp["service"]) == {"heating"}
+    )
     assert plants["asset_id"].str.contains("GEODB00").all()  # the registry's own id: stable across imports
     source = records.sources.set_index("source_id").loc["gppd"]
     assert "Global Power Plant Database" in source["attribution"]
