@@ -285,3 +285,20 @@ def test_a_misspelt_facilities_key_is_refused_not_ignored(cli_env, tmp_path, cap
     code = cli.main(["import", str(AREAS), "--format", "mapped", "--mapping", str(mapping_with(tmp_path, facilities))])
     captured = capsys.readouterr()
     assert code != 0 and "seperator" in captured.err + captured.out
+
+
+def test_a_registry_value_the_patterns_map_to_nothing_is_named_and_its_row_rejected(store, tmp_path):
+    if not GPPD.is_file():
+        skip_or_fail(f"{GPPD} is not there")
+    engine, settings = store
+    frame = pd.read_csv(GPPD, dtype=str, keep_default_na=False)
+    frame.loc[0, "primary_fuel"] = "Geothermal"
+    path = tmp_path / "gppd_geothermal.csv"
+    frame.to_csv(path, index=False)
+    report = import_file(path, engine, settings, "mapped", GPPD_MAPPING)
+    assert (report.accepted, report.rejected) == (31, 1)
+    assert [r["line"] for r in report.rejections if r["column"].startswith("asset_type")] == [2]
+    [(column, values)] = report.unmapped.items()
+    assert "primary_fuel" in column and [(value.endswith("| Geothermal"), n) for value, n in values.items()] == [
+        (True, 1)
+    ]
