@@ -161,8 +161,14 @@ def _matches(value: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(value.casefold(), pattern.casefold()) for pattern in patterns)
 
 
-def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures: list[dict]) -> pd.Series:
-    """One canonical field for every row, with failures for values a transform cannot read."""
+def _field_values(
+    raw: pd.DataFrame, name: str, spec: dict, file: str, failures: list[dict], lost: dict | None = None
+) -> pd.Series:
+    """One canonical field for every row, with failures for values a transform cannot read.
+
+    Values the field's ``patterns`` map to nothing (and no ``default`` replaces) go into
+    ``lost`` under the field's origin, by line, for the import report.
+    """
     if "constant" in spec:
         values = pd.Series(str(spec["constant"]), index=raw.index, dtype="str")
         column = "(constant)"
@@ -199,7 +205,10 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
         rules = [(str(p), str(v)) for p, v in spec["patterns"]]
         # First matching pattern wins; a value no pattern matches becomes blank (then ``default``).
         lookup = {v: next((out for p, out in rules if _matches(v, [p])), "") for v in values.unique()}
-        values = values.map(lookup)
+        matched = values.map(lookup)
+        if lost is not None and "default" not in spec:
+            lost[_origin(spec)] = values[(values != "") & (matched == "")]
+        values = matched
     if "extract" in spec:
         values = _extract(values, str(spec["extract"]), file, column, failures)
     if spec.get("resolve") == "oblast":
@@ -282,13 +291,22 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict, boundary_file:
     failures: list[dict] = []
     fields = pd.DataFrame(index=raw.index)
     origins = {}
+    lost: dict[str, pd.Series] = {}
     for name, spec in mapping["fields"].items():
-        fields[name] = _field_values(raw, name, spec, file, failures)
+        fields[name] = _field_values(raw, name, spec, file, failures, lost)
         origins[name] = _origin(spec)
-    _out_of_scope(raw, mapping, file, failures)
+    out_of_scope = _out_of_scope(raw, mapping, file, failures)
+    # A value mapped to nothing is named with its count (rows out of scope are rejected anyway).
+    unmapped = {
+        column: {str(v): int(n) for v, n in sorted(values[~out_of_scope.reindex(values.index)].value_counts().items())}
+        for column, values in lost.items()
+    }
+    unmapped = {column: counts for column, counts in unmapped.items() if counts}
     source = {name: str(mapping["source"].get(name, "")) for name in SourceSchema.columns}
     if mapping.get("kind") == "registry":
-        return _registry(raw, file, mapping, fields, origins, failures, source, boundary_file)
+        translation = _registry(raw, file, mapping, fields, origins, failures, source, boundary_file)
+        translation.unmapped = unmapped
+        return translation
     ids = _identity(raw, mapping)
     incidents = pd.DataFrame(index=raw.index)
     for name in IncidentSchema.columns:
@@ -300,7 +318,6 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict, boundary_file:
     same_event = incidents["incident_id"].duplicated(keep="first") & ~raw.duplicated(keep="first")
     keep = ~same_event
     tables = {"incidents": incidents[keep]}
-    unmapped: dict[str, dict[str, int]] = {}
     if "facilities" in mapping:
         spec = mapping["facilities"]
         state = spec.get("state_after", "unknown")
@@ -312,7 +329,8 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict, boundary_file:
         # The unnamed assets sit where the incident is, so its place is filled first (the
         # importer's own pass then finds nothing left to fill and reports what stays unplaced).
         located, _ = fill_locations(tables["incidents"], boundary_file, file)
-        assets, impacts, unmapped, missing = facility_hits(raw, located, spec, states, file)
+        assets, impacts, hit_nothing, missing = facility_hits(raw, located, spec, states, file)
+        unmapped |= hit_nothing
         tables = {"incidents": located, "assets": assets, "impacts": impacts}
         failures += missing
     return Translation(
