@@ -39,11 +39,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
+from dashboard.io.formats.mapped_facilities import stale_hits
 from dashboard.io.formats.registry import DEFAULT_FORMAT, FormatMismatch, check_header, input_format
+from dashboard.io.geojson_rows import is_geojson, read_geojson_rows
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport, StagedLogs, discard_logs, publish_logs, quarantine_rows, stage_logs
 from dashboard.records.checks import source_documents
-from dashboard.records.csv_text import read_csv_text
+from dashboard.records.csv_text import CsvText, read_csv_text
 from dashboard.records.load import Records, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.lock import import_holder, locked_transaction
@@ -164,7 +166,10 @@ def plan_file(
     data = path.read_bytes()
     report = ImportReport(file=str(path), format=fmt, sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run)
     progress(0.05, "reading")
-    text = read_csv_text(data, path.name)
+    if is_geojson(path.name):  # an OpenStreetMap extract: rows of its features' properties
+        text = CsvText(*read_geojson_rows(data, path.name))
+    else:
+        text = read_csv_text(data, path.name)
     raw, read_failures = text.frame, text.failures
     check_header(str(path), list(raw.columns), fmt)  # no header, or not this format's: refused, exit 2
     # Rows the reader could not read are rows read too, each rejected: counted and quarantined, not lost.
@@ -227,6 +232,13 @@ def plan_file(
     report.unchanged = plan.get(headline, {}).get("unchanged", 0)
     gone = _not_in_file(engine, translation, raw, list(text.unparsed.values()))
     report.not_in_file = len(gone)
+    report.unmapped = translation.unmapped
+    if translation.replaces_impacts and translation.source is not None:
+        plan["stale"] = stale_hits(engine, checked.records, translation.source["source_id"])
+    for table in [t for t in ("assets", "impacts") if t in translation.tables and headline == "incidents"]:
+        steps, removed = plan.get(table, {}), len(plan.get("stale", {}).get(table, []))
+        counts = {"new": len(steps.get("new", [])), "updated": len(steps.get("updated", []))}
+        report.other_tables[table] = counts | {"unchanged": steps.get("unchanged", 0), "removed": removed}
     if sync and gone:
         plan["deleted"] = gone
         report.deleted = len(gone)
@@ -373,6 +385,11 @@ def _write_file(connection: Connection, plan: dict, report: ImportReport, progre
     for chunk in (deleted[start : start + 5000] for start in range(0, len(deleted), 5000)):
         connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
         connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
+    stale = plan.pop("stale", {})
+    for table in ("impacts", "assets"):  # impacts first: they point at the assets
+        chunks = stale.get(table, [])
+        for chunk in (chunks[start : start + 5000] for start in range(0, len(chunks), 5000)):
+            connection.execute(TABLES[table].delete().where(TABLES[table].c[SCHEMAS[table].key].in_(chunk)))
     for table, steps in plan.items():
         key_column = TABLES[table].c[SCHEMAS[table].key]
         updated = steps["updated"]

@@ -44,6 +44,9 @@ class ImportReport:
     dry_run: bool = False
     not_in_file: int = 0  # stored records of this file's dataset whose source id the file no longer has
     deleted: int = 0  # of those, removed (only with sync)
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)  # input column -> {value: rows}
+    # Beside the incidents: assets and impacts the file brings -> new, updated, unchanged, removed.
+    other_tables: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,6 +74,12 @@ class ImportReport:
             lines.append(f"  not in file {self.not_in_file:>8,}  (stored records of this dataset: {action})")
         if self.identity:
             lines.append(f"  {self.identity}")
+        for table, counts in self.other_tables.items():
+            if any(counts.values()):
+                lines.append(f"  {table:<11} " + ", ".join(f"{count:,} {what}" for what, count in counts.items()))
+        for column, values in self.unmapped.items():
+            listed = ", ".join(f"{value!r} ({count:,} rows)" for value, count in values.items())
+            lines.append(f"  mapped to nothing, column {column!r}: {listed}")
         for rejection in self.rejections[:20]:
             where = f"line {rejection['line']}: {rejection['column'] or 'row'}"
             lines.append(f"  {where} = {rejection['value']!r}: {rejection['rule']}")

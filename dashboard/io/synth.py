@@ -29,7 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from dashboard.io.synth_places import resolving_back, spelling_table, written_names
-from dashboard.records.schemas import ASSET_TYPES, SCHEMAS, STATES_AFTER, WEAPONS
+from dashboard.records import schemas
+from dashboard.records.schemas import SCHEMAS, STATES_AFTER
 from geo.distance import great_circle_km
 from geo.gazetteer import BIG_CITY_POPULATION, GEONAMES_ATTRIBUTION, _gazetteer, all_places
 from geo.oblasts import OBLASTS
@@ -37,6 +38,9 @@ from geo.oblasts import OBLASTS
 START, END = np.datetime64("2022-02-24"), np.datetime64("2026-10-31")
 OBLAST_LEVEL_SHARE, SITE_SHARE, RESPELLED_SHARE = 0.05, 0.15, 0.2  # respelled: of big-city names
 _S = np.dtypes.StringDType()
+# The generator draws by position in these vocabularies, so a seed's output is pinned to the values
+# they had when it was written; values appended since are not drawn.
+WEAPONS, ASSET_TYPES = schemas.WEAPONS[:11], schemas.ASSET_TYPES[:12]
 # fmt: off
 _NEAR_FRONT = ("UA-14", "UA-23", "UA-65", "UA-63", "UA-09", "UA-12", "UA-48", "UA-59", "UA-74", "UA-51")
 # Oblast weight = tier weight * sqrt(people in millions); 1.0 for oblasts not listed. Luhansk is on the

@@ -39,6 +39,11 @@ WEAPONS = (
     "mine",
     "small_arms",
     "unknown",
+    # Appended for monitoring datasets (positions matter: the query index keeps a bit per value).
+    "cluster_munition",
+    "incendiary",
+    "thermobaric",
+    "loitering_munition",  # Shahed-type one-way attack drones
 )
 ASSET_TYPES = (
     "thermal_power_plant",
@@ -53,6 +58,21 @@ ASSET_TYPES = (
     "civilian_infrastructure",
     "transport",
     "other",
+    # Appended for facility registries and monitoring exports (positions matter, as above).
+    "hydro_power_plant",
+    "nuclear_power_plant",
+    "combined_heat_and_power_plant",
+    "power_line",
+    "boiler_house",
+    "water_treatment_plant",
+    "pumping_station",
+    "kindergarten",
+    "university",
+    "administrative_building",
+    "cultural_site",
+    "religious_site",
+    "market",
+    "industrial_site",
 )
 SERVICES = (
     "heating",
@@ -65,7 +85,45 @@ SERVICES = (
     "housing",
     "transport",
     "unspecified",
+    # Appended with the asset types above (positions matter, as above).
+    "administration",
+    "culture",
+    "worship",
+    "commerce",
+    "industry",
 )
+# The service an asset of each type provides unless its record says otherwise: what a mapping
+# or registry uses when it names only the type. Thermal plants in Ukraine's grid are mostly
+# condensing stations (TES) selling electricity; combined heat and power plants (TETs) and boiler
+# houses are what heat cities.
+DEFAULT_SERVICE: dict[str, str] = {
+    "thermal_power_plant": "electricity",
+    "power_plant": "electricity",
+    "substation": "electricity",
+    "energy_infrastructure": "energy",
+    "gas_pipeline": "gas",
+    "water_facility": "water",
+    "school": "education",
+    "hospital": "health",
+    "residential_building": "housing",
+    "civilian_infrastructure": "unspecified",
+    "transport": "transport",
+    "other": "unspecified",
+    "hydro_power_plant": "electricity",
+    "nuclear_power_plant": "electricity",
+    "combined_heat_and_power_plant": "heating",
+    "power_line": "electricity",
+    "boiler_house": "heating",
+    "water_treatment_plant": "water",
+    "pumping_station": "water",
+    "kindergarten": "education",
+    "university": "education",
+    "administrative_building": "administration",
+    "cultural_site": "culture",
+    "religious_site": "worship",
+    "market": "commerce",
+    "industrial_site": "industry",
+}
 STATES_AFTER = ("damaged", "destroyed", "out_of_service", "unknown")
 QUALIFIERS = ("exact", "at_least")
 

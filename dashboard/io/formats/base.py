@@ -39,6 +39,12 @@ class Translation:
     duplicate_lines : set of int
         Rows the format itself found to be the same event as an earlier row (kept out of
         ``tables``); exact repeats of a whole input row are found by the importer.
+    unmapped : dict
+        Input column to {value: rows} for values the mapping turned into nothing (e.g. an
+        area type no asset type matches), so the report names them instead of dropping them.
+    replaces_impacts : bool
+        Whether the file gives every impact of its incidents, so that a stored impact of one
+        of them the file no longer gives is removed (a corrected facility type).
     """
 
     source: dict | None
@@ -47,6 +53,8 @@ class Translation:
     origins: dict[str, str] = field(default_factory=dict)
     identity_note: str = ""
     duplicate_lines: set[int] = field(default_factory=set)
+    unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+    replaces_impacts: bool = False
 
 
 def parse_dates(values: pd.Series, formats: Sequence[str]) -> pd.Series:

@@ -12,7 +12,11 @@ A mapping is a TOML file (format documented in ``examples/mappings/README.md``):
   first non-blank), then optional transforms: ``date_formats`` (tried in order),
   ``map`` (exact values), ``patterns`` (glob → value, first match wins), ``extract``
   (a regular expression whose first group is a number, for numbers in free text,
-  only where the mapping asks), ``resolve = "oblast"`` and ``default``.
+  only where the mapping asks), ``resolve = "oblast"`` and ``default``; with ``columns``,
+  ``join = ", "`` joins every non-blank one instead.
+- ``[facilities]``: the facilities each row hit, as impacts (``mapped_facilities``).
+- ``kind = "registry"`` (top level): the fields are asset columns, one facility per row, and
+  no incidents (``mapped_facilities``).
 
 Identity: a row that repeats an earlier row in every input column is a duplicate.
 Otherwise, when the source id is non-blank and used by no other distinct row of the
@@ -35,7 +39,15 @@ import regex
 
 from dashboard.config import Settings
 from dashboard.io.formats.base import Translation, parse_dates
+from dashboard.io.formats.mapped_facilities import (
+    REGISTRY_FIELDS,
+    facilities_problems,
+    facility_hits,
+    registry_assets,
+)
 from dashboard.io.formats.registry import InputFormat, register
+from dashboard.io.geojson_rows import GEOMETRY_COLUMNS
+from dashboard.io.locate import fill_locations
 from dashboard.records.failures import failure
 from dashboard.records.paths import OutsideRootsError, confined_path
 from dashboard.records.schemas import IncidentSchema, SourceSchema
@@ -72,7 +84,15 @@ def load_mapping(path: Path, *, may_name_files: bool = True, sources_dir: Path |
             raise MappingError(f"{path}: missing [{key}] table")
     if "source_id" not in mapping["source"]:
         raise MappingError(f"{path}: [source] needs source_id")
-    unknown = set(mapping["fields"]) - FIELDS_ALLOWED
+    kind = mapping.setdefault("kind", "incidents")
+    if kind not in ("incidents", "registry"):
+        raise MappingError(f"{path}: kind = {kind!r}: use 'incidents' (the default) or 'registry'")
+    problems = facilities_problems(mapping["facilities"]) if "facilities" in mapping else []
+    if problems:
+        raise MappingError(f"{path}: {problems[0]}")
+    if kind == "registry" and "facilities" in mapping:
+        raise MappingError(f"{path}: [facilities] belongs in an incident mapping; a registry's rows are facilities")
+    unknown = set(mapping["fields"]) - (REGISTRY_FIELDS if kind == "registry" else FIELDS_ALLOWED)
     if unknown:
         raise MappingError(f"{path}: [fields] names no canonical field: {', '.join(sorted(unknown))}")
     document = str(mapping["source"].get("path", "") or "")
@@ -141,19 +161,31 @@ def _matches(value: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(value.casefold(), pattern.casefold()) for pattern in patterns)
 
 
-def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures: list[dict]) -> pd.Series:
-    """One canonical field for every row, with failures for values a transform cannot read."""
+def _field_values(
+    raw: pd.DataFrame, name: str, spec: dict, file: str, failures: list[dict], lost: dict | None = None
+) -> pd.Series:
+    """One canonical field for every row, with failures for values a transform cannot read.
+
+    Values the field's ``patterns`` map to nothing (and no ``default`` replaces) go into
+    ``lost`` under the field's origin, by line, for the import report.
+    """
     if "constant" in spec:
         values = pd.Series(str(spec["constant"]), index=raw.index, dtype="str")
         column = "(constant)"
     else:
         columns = spec.get("columns") or [spec["column"]]
         missing = [c for c in columns if c not in raw.columns]
-        if missing:
+        if missing and GEOMETRY_COLUMNS[0] in raw.columns:
+            # GeoJSON rows: a property no feature has is a tag nobody set, blank rather than a typo.
+            raw = raw.assign(**dict.fromkeys(missing, ""))
+        elif missing:
             failures.append(failure(file, 1, missing[0], "", f"column named by the mapping for {name} is missing"))
             return pd.Series("", index=raw.index, dtype="str")
         values = raw[columns[0]].fillna("").str.strip()
-        for other in columns[1:]:
+        if "join" in spec:  # every non-blank column, in order, as one line
+            cells = raw[columns].fillna("").apply(lambda column: column.str.strip())
+            values = cells.apply(lambda row: str(spec["join"]).join(v for v in row if v), axis=1).astype("str")
+        for other in [] if "join" in spec else columns[1:]:
             values = values.where(values != "", raw[other].fillna("").str.strip())
         column = columns[0]
     original = values
@@ -173,7 +205,10 @@ def _field_values(raw: pd.DataFrame, name: str, spec: dict, file: str, failures:
         rules = [(str(p), str(v)) for p, v in spec["patterns"]]
         # First matching pattern wins; a value no pattern matches becomes blank (then ``default``).
         lookup = {v: next((out for p, out in rules if _matches(v, [p])), "") for v in values.unique()}
-        values = values.map(lookup)
+        matched = values.map(lookup)
+        if lost is not None and "default" not in spec:
+            lost[_origin(spec)] = values[(values != "") & (matched == "")]
+        values = matched
     if "extract" in spec:
         values = _extract(values, str(spec["extract"]), file, column, failures)
     if spec.get("resolve") == "oblast":
@@ -201,21 +236,20 @@ def _identity(raw: pd.DataFrame, mapping: dict) -> pd.Series:
         shared.fillna(False).astype(bool) | own_ids.map(own_ids[distinct & shared.fillna(False)].value_counts()).notna()
     )
     match_columns = [c for c in identity.get("match_on", []) if c in raw.columns] or list(raw.columns)
-    content = raw[match_columns].fillna("").astype(str).agg("\x1f".join, axis=1)
+    # On no rows, a row-wise agg returns a frame, not a series: a file with only a header.
+    content = (
+        raw[match_columns].fillna("").astype(str).agg("\x1f".join, axis=1)
+        if len(raw)
+        else pd.Series("", index=raw.index, dtype="str")
+    )
     digest = content.map(lambda text: hashlib.sha256(text.encode()).hexdigest()[:10])
     needs_hash = (own_ids == "") | shared
     base = own_ids.where(own_ids != "", "noid")
     return (source_id + ":" + base).where(~needs_hash, source_id + ":" + base + ":" + digest)
 
 
-def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation:
-    """Canonical incidents from any CSV through a mapping (see the module docstring)."""
-    failures: list[dict] = []
-    fields = pd.DataFrame(index=raw.index)
-    origins = {}
-    for name, spec in mapping["fields"].items():
-        fields[name] = _field_values(raw, name, spec, file, failures)
-        origins[name] = spec.get("column") or (spec.get("columns") or ["(constant)"])[0]
+def _out_of_scope(raw: pd.DataFrame, mapping: dict, file: str, failures: list[dict]) -> pd.Series:
+    """Rows the mapping's ``[scope]`` leaves out, each with a failure saying why."""
     # Out-of-scope rows stay in the tables so that validation adds every other problem to
     # their reason; the importer rejects them by their scope failure.
     scope = mapping.get("scope", {})
@@ -237,6 +271,42 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
             for line, value in values[excluded].items()
         ]
         out_of_scope |= excluded
+    return out_of_scope
+
+
+def _origin(spec: dict) -> str:
+    """The input column(s) a field comes from, as a failure names them."""
+    columns = [str(c) for c in spec.get("columns", [])]
+    if "column" in spec or len(columns) < 2:
+        return str(spec.get("column") or (columns or ["(constant)"])[0])
+    # Which of several a rejected value came from is not kept per row: all are named.
+    return ("all of " if "join" in spec else "first non-blank of ") + ", ".join(columns)
+
+
+def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict, boundary_file: str = "") -> Translation:
+    """Canonical incidents (or, for a registry, assets) from any CSV through a mapping.
+
+    See the module docstring; ``boundary_file`` places facilities whose oblast is not given.
+    """
+    failures: list[dict] = []
+    fields = pd.DataFrame(index=raw.index)
+    origins = {}
+    lost: dict[str, pd.Series] = {}
+    for name, spec in mapping["fields"].items():
+        fields[name] = _field_values(raw, name, spec, file, failures, lost)
+        origins[name] = _origin(spec)
+    out_of_scope = _out_of_scope(raw, mapping, file, failures)
+    # A value mapped to nothing is named with its count (rows out of scope are rejected anyway).
+    unmapped = {
+        column: {str(v): int(n) for v, n in sorted(values[~out_of_scope.reindex(values.index)].value_counts().items())}
+        for column, values in lost.items()
+    }
+    unmapped = {column: counts for column, counts in unmapped.items() if counts}
+    source = {name: str(mapping["source"].get(name, "")) for name in SourceSchema.columns}
+    if mapping.get("kind") == "registry":
+        translation = _registry(raw, file, mapping, fields, origins, failures, source, boundary_file)
+        translation.unmapped = unmapped
+        return translation
     ids = _identity(raw, mapping)
     incidents = pd.DataFrame(index=raw.index)
     for name in IncidentSchema.columns:
@@ -247,9 +317,25 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
     # different events under one id apart): the first is kept.
     same_event = incidents["incident_id"].duplicated(keep="first") & ~raw.duplicated(keep="first")
     keep = ~same_event
+    tables = {"incidents": incidents[keep]}
+    if "facilities" in mapping:
+        spec = mapping["facilities"]
+        state = spec.get("state_after", "unknown")
+        states = (
+            _field_values(raw, "state_after", state, file, failures)
+            if isinstance(state, dict)
+            else pd.Series(str(state), index=raw.index, dtype="str")
+        )
+        # The unnamed assets sit where the incident is, so its place is filled first (the
+        # importer's own pass then finds nothing left to fill and reports what stays unplaced).
+        located, _ = fill_locations(tables["incidents"], boundary_file, file)
+        assets, impacts, hit_nothing, missing = facility_hits(raw, located, spec, states, file)
+        unmapped |= hit_nothing
+        tables = {"incidents": located, "assets": assets, "impacts": impacts}
+        failures += missing
     return Translation(
-        source={name: str(mapping["source"].get(name, "")) for name in SourceSchema.columns},
-        tables={"incidents": incidents[keep]},
+        source=source,
+        tables=tables,
         failures=failures,
         origins=origins,
         identity_note=(
@@ -258,13 +344,41 @@ def translate_mapped(raw: pd.DataFrame, file: str, mapping: dict) -> Translation
             "rows equal in every input column are duplicates"
         ),
         duplicate_lines=set(raw.index[same_event]),
+        unmapped=unmapped,
+        replaces_impacts="facilities" in mapping,
+    )
+
+
+def _registry(
+    raw: pd.DataFrame,
+    file: str,
+    mapping: dict,
+    fields: pd.DataFrame,
+    origins: dict,
+    failures: list[dict],
+    source: dict,
+    boundary_file: str,
+) -> Translation:
+    """Facilities, no incidents: one asset per row, its id from the registry's own id column."""
+    id_column = mapping["identity"].get("id_column", "")
+    ids = raw[id_column].fillna("").str.strip() if id_column in raw.columns else pd.Series("", index=raw.index)
+    origins = origins | {"asset_id": id_column or "(no id column)"}
+    assets, located = registry_assets(fields, ids, source["source_id"], origins, raw, file, boundary_file)
+    return Translation(
+        source=source,
+        tables={"assets": assets},
+        failures=failures + located,
+        origins=origins,
+        identity_note=f"identity: {source['source_id']}:<{id_column}> (the registry's own id)",
     )
 
 
 def _translate_with_mapping(raw: pd.DataFrame, file: str, mapping_path: Path | None) -> Translation:
     if mapping_path is None:
         raise ValueError("--format mapped needs --mapping MAPPING.toml")
-    return translate_mapped(raw, file, load_mapping(mapping_path, sources_dir=Settings.from_env().sources_dir))
+    settings = Settings.from_env()
+    mapping = load_mapping(mapping_path, sources_dir=settings.sources_dir)
+    return translate_mapped(raw, file, mapping, settings.boundary_file)
 
 
 register(
