@@ -316,3 +316,19 @@ def test_sync_keeps_a_stored_event_whose_row_could_not_be_read(settings):
     engine.dispose()
     assert first.accepted >= 8 and second.rejected >= 1, second.rejections
     assert second.deleted == 0 and second.not_in_file == 0, second.rejections
+
+
+def test_an_hxl_export_counts_its_rows_not_its_hashtag_row(tmp_path, settings, records):
+    """The HXL hashtag row under an export's header is a second header: not a row read, not lost."""
+    from dashboard.io.extract import hxl_csv_bytes
+
+    path = tmp_path / "incidents.csv"
+    path.write_bytes(hxl_csv_bytes(records.incidents))
+    fresh = Settings.from_env(
+        {"IMPACT_DB_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}", "IMPACT_QUARANTINE_DIR": str(tmp_path / "q")}
+    )
+    engine = open_store(fresh)
+    report = import_file(path, engine, fresh, "canonical").to_dict()
+    engine.dispose()
+    assert counts_add_up(report), report
+    assert report["rows_read"] == len(records.incidents) and report["rejected"] == 0, report

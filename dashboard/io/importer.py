@@ -39,6 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
+from dashboard.io.formats.canonical import _is_hxl_row
 from dashboard.io.formats.mapped_facilities import stale_hits
 from dashboard.io.formats.registry import DEFAULT_FORMAT, FormatMismatch, check_header, input_format
 from dashboard.io.geojson_rows import is_geojson, read_geojson_rows
@@ -195,11 +196,8 @@ def plan_file(
         if name in SCHEMAS and frame.index.isin(failed_lines).any():
             extra = validate_frame(SCHEMAS[name], frame[frame.index.isin(failed_lines)].copy(), path.name)
             unplaced = {f["line"] for f in failures if f["rule"].startswith("must name one of Ukraine's 27 units")}
-            failures += [
-                f
-                for f in extra
-                if f["rule"] != _IGNORED and not (f["line"] in unplaced and f["column"] in ("oblast", "oblast_iso"))
-            ]
+            extra = [f for f in extra if f["rule"] != _IGNORED]
+            failures += [f for f in extra if not (f["line"] in unplaced and f["column"] in ("oblast", "oblast_iso"))]
     texts = {name: frame[~frame.index.isin(failed_lines)] for name, frame in texts.items()}
     progress(0.35, "validating")
     metadata.create_all(engine)
@@ -221,8 +219,7 @@ def plan_file(
     if any(f["line"] == 1 and f["column"] == "" for f in failures):
         # The file as a whole could not be read as this format: every row is rejected.
         rejected_lines = sorted(input_lines - duplicate_lines)
-    report.duplicates = len(duplicate_lines)
-    report.rejected = len(rejected_lines)
+    report.duplicates, report.rejected = len(duplicate_lines), len(rejected_lines)
     report.rejections = [_named(f, translation.origins) for f in failures]
     progress(0.55, "comparing with the store")
     plan = _plan(engine, checked.records)
@@ -243,6 +240,9 @@ def plan_file(
         plan["deleted"] = gone
         report.deleted = len(gone)
     documents = source_documents(_with_paths(checked.records.sources), roots)
+    # The HXL hashtag row under an export's header is a second header, which the canonical format skips.
+    if fmt == "canonical" and len(raw) and raw.index[0] not in rejected_lines and _is_hxl_row(raw.iloc[0]):
+        report.rows_read -= 1
     if not report.counts_add_up():  # a bug, not bad input: stop before anything is written
         raise RuntimeError(f"import counts do not add up to the {report.rows_read} rows read: {report.to_dict()}")
     return PlannedFile(report, plan, raw, rejected_lines, checked.records, documents, text.unparsed)
