@@ -77,3 +77,22 @@ def test_the_warnings_come_from_the_pure_function():
     filters, notes = filters_and_warnings_from_query({"oblast": ["Nowhere", "UA-65"], "start": ["2024-13-01"]})
     assert filters == Filters(oblasts=("UA-65",))
     assert len(notes) == 2
+
+
+@pytest.mark.parametrize(("key", "value", "said"), [("weapon", "drones", "did you mean 'drone'?"),
+                                                     ("asset_type", "schools", "did you mean 'school'?")])  # fmt: skip
+def test_a_vocabulary_value_the_link_misspells_is_named_and_ignored(app, records, key, value, said):
+    """`?weapon=drones` filtered on a value no record can have: zero attacks, without a word."""
+    at = opened(app, **{key: value})
+    assert any(value in w and said in w for w in warnings(at)), warnings(at)
+    assert attacks(at) == str(summarize(records, Filters())["attacks"])
+
+
+def test_a_database_that_is_away_gives_its_own_message_not_a_reference(monkeypatch):
+    """A store that cannot be reached (a PostgreSQL restart, a stopped server) says so in one line."""
+    monkeypatch.setenv("IMPACT_DB_URL", "postgresql+psycopg://postgres@127.0.0.1:9/test")
+    monkeypatch.setenv("IMPACT_BOUNDARY_FILE", "")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    errors = [e.value for e in at.error]
+    assert errors and not [e for e in errors if UNEXPECTED_ERROR in e], errors
+    assert "cannot be reached" in errors[0] and "try again when the database is back" in errors[0]

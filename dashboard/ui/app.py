@@ -16,5 +16,5 @@ page = st.navigation(
 )
 try:
     page.run()
-except Exception:  # st.stop and st.rerun are BaseExceptions and pass through
-    shared.show_unexpected_error(page.url_path or "main")
+except Exception as exc:  # st.stop and st.rerun are BaseExceptions and pass through
+    shared.show_unexpected_error(page.url_path or "main", exc)

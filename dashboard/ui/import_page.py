@@ -165,9 +165,15 @@ if st.button("Confirm import", type="primary", disabled=preview.accepted + previ
     bar = st.progress(0.0, text="Starting")
     path = keep(data, uploaded.name)  # again: another session's preview may have ended and removed it
     st.session_state.pop(PREVIEW_KEY, None)  # imported: kept under its hash until it is old
-    report = import_file(
-        path, engine, settings, fmt, mapping_path, progress=lambda fraction, text: bar.progress(fraction, text=text)
-    )
+    try:
+        report = import_file(
+            path, engine, settings, fmt, mapping_path, progress=lambda fraction, text: bar.progress(fraction, text=text)
+        )
+    except (MappingError, ValueError, Fault) as exc:
+        # Another import holding the store, an unwritable quarantine folder...: nothing was imported.
+        bar.empty()
+        st.error(shown_message(exc))
+        st.stop()
     st.success(
         f"Imported {report.accepted:,} new and {report.updated:,} updated records "
         f"({report.unchanged:,} unchanged, {report.duplicates:,} duplicates, {report.rejected:,} rejected); "

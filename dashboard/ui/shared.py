@@ -28,11 +28,20 @@ UNEXPECTED_ERROR = "The page could not be shown because of an unexpected error"
 log = logging.getLogger("dashboard.ui")
 
 
-def show_unexpected_error(page_name: str) -> None:
+def show_unexpected_error(page_name: str, exc: BaseException | None = None) -> None:
     """Log the exception being handled with a reference, and show the reference, not the traceback.
 
     The traceback may quote record data or server paths: it goes to the server's log only.
+    A known fault (a database that went away, a damaged store) shows its own one-line message,
+    which names no record data, and the page recovers by itself once the fault is gone.
     """
+    from dashboard.store.health import fault_for
+
+    fault = fault_for(exc) if exc is not None else None
+    if fault is not None:
+        log.warning("page %s: %s", page_name, fault.message)
+        st.error(fault.message)
+        return
     reference = uuid.uuid4().hex[:8]
     log.exception("page %s failed (reference %s)", page_name, reference)
     st.error(f"{UNEXPECTED_ERROR} (reference {reference}). The details are in the server's log under that reference.")

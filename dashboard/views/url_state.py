@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from dashboard.query.totals import Filters
+from dashboard.query.totals import Filters, filter_problems
 from geo.oblasts import oblast_or_none
 
 # query-string key -> Filters field, for the list-valued filters
@@ -68,6 +68,16 @@ def filters_and_warnings_from_query(params: Mapping[str, str | Sequence[str]]) -
         else:
             known.append(name)
     lists["oblasts"] = tuple(known)
+    for field, key in (("weapons", "weapon"), ("asset_types", "asset_type")):
+        kept = []
+        for value in lists[field]:
+            # A value outside its vocabulary can match no record: named (with the nearest value) and left out.
+            problems = filter_problems(Filters(**{field: (value,)}))
+            if problems:
+                warnings.append(f"{key} in the link: {problems[0]}; it was ignored")
+            else:
+                kept.append(value)
+        lists[field] = tuple(kept)
     start = _as_date("start", params.get("start"), warnings)
     end = _as_date("end", params.get("end"), warnings)
     if start is not None and end is not None and start > end:
