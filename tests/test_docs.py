@@ -55,3 +55,21 @@ def test_ci_runs_the_readme_test_command():
 
 def test_changelog_exists():
     assert "## Unreleased" in (PROJECT_ROOT / "CHANGELOG.md").read_text()
+
+
+def test_architecture_lists_every_module():
+    """ARCHITECTURE.md's module table names every module of dashboard/ and geo/, and nothing that is gone."""
+    import re
+
+    from dashboard.config import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `((?:dashboard|geo)/[\w/]+\.py)` \|", text, flags=re.M))
+    present = {
+        path.relative_to(PROJECT_ROOT).as_posix()
+        for package in ("dashboard", "geo")
+        for path in (PROJECT_ROOT / package).rglob("*.py")
+        if path.name != "__init__.py" and "bundled" not in path.parts
+    }
+    assert present - listed == set(), "not in ARCHITECTURE.md"
+    assert listed - present == set(), "listed but gone"
