@@ -198,6 +198,9 @@ def select_typed(table: str, dialect: str) -> sa.Select:
     )
 
 
+FETCH_ROWS = 100_000  # rows fetched and typed at a time
+
+
 def _read_typed(connection: sa.Connection, table: str, query: sa.Select) -> pd.DataFrame:
     """Typed rows of a ``select_typed`` query, straight from the driver's cursor.
 
@@ -207,11 +210,16 @@ def _read_typed(connection: sa.Connection, table: str, query: sa.Select) -> pd.D
     result = connection.execute(query)
     names = list(result.keys())
     chunks = []
-    while rows := result.cursor.fetchmany(100_000):
+    while rows := result.cursor.fetchmany(FETCH_ROWS):
         chunks.append(stored_typed(pd.DataFrame.from_records(rows, columns=names, coerce_float=True), table))
     if not chunks:
         return stored_typed(pd.DataFrame(columns=names), table)
-    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+    if len(chunks) == 1:
+        return chunks[0]
+    # Column by column, each chunk's column let go as soon as it is joined: the peak is the
+    # table plus one column, not the table twice (what one pd.concat of the chunks holds).
+    columns = {name: pd.concat([chunk.pop(name) for chunk in chunks], ignore_index=True) for name in list(chunks[0])}
+    return pd.DataFrame(columns)
 
 
 def read_records(engine: Engine) -> Records:
