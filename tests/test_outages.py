@@ -257,3 +257,17 @@ def test_the_rule_matches_a_day_by_day_count():
         assert got == expected if expected["at_peak"] else not figures
 
     check()
+
+
+def test_the_timeline_of_people_cut_off_ends_on_the_end_date_figure(tmp_path):
+    from dashboard.query.totals import cut_off_timeline
+
+    records = water_case(
+        tmp_path, [out("imp-w1", "ast-w1", 30000), out("imp-w2", "ast-w2", 40000, restored_on="2024-05-02")]
+    )
+    water = cut_off_timeline(records, MAY)["water"]
+    assert list(water.index.strftime("%Y-%m-%d")) == ["2024-05-01", "2024-05-02"]
+    assert list(water) == [40000, 30000]
+    totals = summarize(records, MAY)["people_cut_off"]["water"]
+    assert water.iloc[-1] == totals["on_end_date"] and water.max() == totals["at_peak"]
+    assert water.sum() == totals["person_days"]

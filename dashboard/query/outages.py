@@ -172,12 +172,10 @@ def _oblast_events(outages: OutageIndex, group, day, change):
     return outages.pair_service[pair], day, level - before
 
 
-def people_cut_off(outages: OutageIndex, impacts: np.ndarray, last_day: int) -> tuple[dict[str, dict[str, int]], int]:
-    """Per service with anyone cut off: at_peak, on_end_date, person_days; and how many impacts are still open.
-
-    ``impacts`` selects indexed impacts (the query index's order), ``last_day`` is the range's
-    last day (days since 1970-01-01).
-    """
+def _service_levels(
+    outages: OutageIndex, impacts: np.ndarray, last_day: int
+) -> tuple[dict[int, tuple[np.ndarray, np.ndarray]], int]:
+    """Per service code: the days its level changes and the level from each; and the open impacts."""
     chosen = impacts[outages.order]
     group, start, stop, people = (a[chosen] for a in (outages.group, outages.start, outages.stop, outages.people))
     open_count = int(np.count_nonzero(stop == NO_END))
@@ -185,18 +183,30 @@ def people_cut_off(outages: OutageIndex, impacts: np.ndarray, last_day: int) -> 
     lasting = stop > start
     if not lasting.all():
         group, start, stop, people = group[lasting], start[lasting], stop[lasting], people[lasting]
-    figures: dict[str, dict[str, int]] = {}
     if not len(group):
-        return figures, open_count
+        return {}, open_count
     service, day, change = _oblast_events(outages, *_settlement_events(group, start, stop, people, last_day))
     order = np.argsort(service * _BIG + day, kind="stable")
     service, day, change = service[order], day[order], change[order]
+    levels = {}
     for code in np.unique(service):
         low, high = np.searchsorted(service, [code, code + 1])
         days, changes = day[low:high], change[low:high]
         last = _runs_last(days)
-        level = np.cumsum(changes)[last]
-        span = np.diff(np.concatenate((days[last], [last_day + 1])))
+        levels[int(code)] = (days[last], np.cumsum(changes)[last])
+    return levels, open_count
+
+
+def people_cut_off(outages: OutageIndex, impacts: np.ndarray, last_day: int) -> tuple[dict[str, dict[str, int]], int]:
+    """Per service with anyone cut off: at_peak, on_end_date, person_days; and how many impacts are still open.
+
+    ``impacts`` selects indexed impacts (the query index's order), ``last_day`` is the range's
+    last day (days since 1970-01-01).
+    """
+    levels, open_count = _service_levels(outages, impacts, last_day)
+    figures: dict[str, dict[str, int]] = {}
+    for code, (days, level) in levels.items():
+        span = np.diff(np.concatenate((days, [last_day + 1])))
         peak = int(level.max(initial=0))
         if peak > 0:
             figures[SERVICES[code]] = {
@@ -205,3 +215,18 @@ def people_cut_off(outages: OutageIndex, impacts: np.ndarray, last_day: int) -> 
                 "person_days": int((level * span).sum()),
             }
     return figures, open_count
+
+
+def cut_off_per_day(outages: OutageIndex, impacts: np.ndarray, first_day: int, last_day: int) -> pd.DataFrame:
+    """People cut off per service (columns) on each day from ``first_day`` to ``last_day`` (the index)."""
+    levels, _ = _service_levels(outages, impacts, last_day)
+    days = np.arange(first_day, last_day + 1)
+    index = pd.DatetimeIndex(np.datetime64("1970-01-01", "D") + days, name="day")
+    columns = {}
+    for code, (changed, level) in levels.items():
+        if level.max(initial=0) <= 0:
+            continue
+        # The level of the last change on or before each day (0 before the first).
+        position = np.searchsorted(changed, days, side="right") - 1
+        columns[SERVICES[code]] = np.where(position >= 0, level[np.maximum(position, 0)], 0)
+    return pd.DataFrame(columns, index=index)

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.query.index import index_of
-from dashboard.query.outages import people_cut_off
+from dashboard.query.outages import cut_off_per_day, people_cut_off
 from dashboard.records.load import Records
 from dashboard.records.schemas import ASSET_TYPES
 
@@ -199,6 +199,24 @@ def timeline(incidents: pd.DataFrame) -> pd.DataFrame:
     per_day = numbers.groupby(incidents["event_date"].dt.normalize().to_numpy()).sum()
     days = pd.date_range(per_day.index.min(), per_day.index.max(), freq="D", name="day")
     return per_day.reindex(days, fill_value=0)
+
+
+def cut_off_timeline(records: Records, filters: Filters | None = None) -> pd.DataFrame:
+    """People cut off per service (columns) per day of the range (the index), by the rule of ``summarize``.
+
+    The range runs from the filter's start (else the first incident in view) to its end (else
+    the records' last day); its last row is ``people_cut_off[service]["on_end_date"]``.
+    """
+    filters = filters or Filters()
+    index = index_of(records)
+    codes = _codes(records, filters)
+    mask = index.mask(codes)
+    last_day = codes.end if codes.end is not None else index.last_day
+    if codes.start is not None:
+        first_day = codes.start
+    else:
+        first_day = int(index.day[mask].min()) if mask.any() else last_day
+    return cut_off_per_day(index.outages, index.impacts_mask(mask, codes), first_day, last_day)
 
 
 def choices(records: Records) -> dict[str, list[str]]:

@@ -21,6 +21,7 @@ from dashboard.query.aggregate import MapView
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
 from dashboard.ui import shared
+from dashboard.views import charts
 from dashboard.views.tiles import outages_note, tiles
 from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
@@ -153,10 +154,16 @@ with map_tab:
     )
 with timeline_tab:
     per_day = shared.timeline(settings.db_url, version, filters)
-    st.subheader("Incidents per day")
-    st.bar_chart(per_day[["attacks"]])
-    st.subheader("Killed and injured per day")
-    st.bar_chart(per_day[["killed", "injured"]])
+    for title, chart in (
+        ("Attacks per day", charts.attacks_chart(per_day)),
+        ("Killed and injured per day, as reported", charts.casualties_chart(per_day)),
+        ("People cut off per day, by service", charts.cut_off_chart(shared.cut_off(settings.db_url, version, filters))),
+    ):
+        st.subheader(title)
+        if chart is None:
+            st.info("Nothing to show for these filters.")
+        else:
+            st.altair_chart(chart, use_container_width=True)
 with table_tab:
     first_rows = records.incidents.iloc[np.flatnonzero(mask)[:TABLE_ROWS]]
     if shown_count > TABLE_ROWS:

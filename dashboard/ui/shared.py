@@ -120,6 +120,13 @@ def timeline(db_url: str, version: int, filters: Filters):
     return per_day(filter_incidents(records(db_url, version), filters))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def cut_off(db_url: str, version: int, filters: Filters):
+    from dashboard.query.totals import cut_off_timeline
+
+    return cut_off_timeline(records(db_url, version), filters)
+
+
 @st.cache_resource
 def vendor_assets() -> str:
     return str(ensure_vendor_assets())
