@@ -30,6 +30,7 @@ SERVICE_COLOURS = {
     "gas": "#F0E442",
     "water": "#0072B2",
 }
+CHART_HEIGHT = 220  # three charts fit one screen under the tabs
 _DAY_AXIS = alt.Axis(format="%d %b %Y", labelAngle=0, title=None)
 
 
@@ -55,6 +56,7 @@ def attacks_chart(per_day: pd.DataFrame) -> alt.Chart | None:
             y=alt.Y("attacks:Q", title="Attacks", axis=alt.Axis(format="d", tickMinStep=1)),
             tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), alt.Tooltip("attacks:Q", title="Attacks")],
         )
+        .properties(height=CHART_HEIGHT)
     )
 
 
@@ -77,6 +79,7 @@ def casualties_chart(per_day: pd.DataFrame) -> alt.Chart | None:
             ),
             tooltip=["yearmonthdate(day):T", "harm:N", "value:Q"],
         )
+        .properties(height=CHART_HEIGHT)
     )
 
 
@@ -99,4 +102,5 @@ def cut_off_chart(per_day: pd.DataFrame) -> alt.Chart | None:
             ),
             tooltip=["yearmonthdate(day):T", "service:N", alt.Tooltip("value:Q", format=",d")],
         )
+        .properties(height=CHART_HEIGHT)
     )
