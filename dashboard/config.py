@@ -166,6 +166,10 @@ class Settings:
         )
 
 
+class SettingError(ValueError):
+    """A setting whose value cannot be used; the command says which, and exits 2."""
+
+
 def _amount(env: Mapping[str, str], name: str, default: float, unit: str) -> float:
     """A non-negative number from the environment, or ``default`` when unset or blank.
 
@@ -180,7 +184,7 @@ def _amount(env: Mapping[str, str], name: str, default: float, unit: str) -> flo
     except ValueError:
         value = -1.0
     if not value >= 0 or value == float("inf"):  # also refuses "nan"
-        raise ValueError(f"{name}: {text!r} is not a number of {unit} (0 or more)")
+        raise SettingError(f"{name}: {text!r} is not a number of {unit} (0 or more)")
     return value
 
 

@@ -281,3 +281,11 @@ def test_readme_lists_every_exit_code():
     section = text.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
     for code, meaning in EXIT_CODES.items():
         assert f"| {code} | {meaning} |" in section, code
+
+
+def test_an_unusable_setting_is_one_message_and_exit_2(home):
+    """IMPACT_UPLOAD_QUOTA_MB=lots ended in a ValueError traceback."""
+    env = {"IMPACT_UPLOAD_QUOTA_MB": "lots"}
+    result = impact_with(env, home, "summary")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "IMPACT_UPLOAD_QUOTA_MB: 'lots' is not a number of megabytes" in result.stderr

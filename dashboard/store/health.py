@@ -32,6 +32,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from dashboard.config import SettingError
+
 BAD_INPUT = 2
 BROKEN_STORE = 3
 # Exit code -> meaning, for README's "Exit codes" and `impact --help`.
@@ -176,6 +178,8 @@ def fault_for(exc: BaseException, store: str | None = None) -> Fault | None:
     """
     if isinstance(exc, Fault):
         return exc
+    if isinstance(exc, SettingError):
+        return Fault(f"{exc}; fix the setting and run the command again.", BAD_INPUT)
     if isinstance(exc, OSError) and exc.errno in _OS_MESSAGES:
         what, code = _OS_MESSAGES[exc.errno]
         where = exc.filename or store or _configured_store()
