@@ -75,7 +75,7 @@ def test_the_warnings_come_from_the_pure_function():
     from dashboard.views.url_state import filters_and_warnings_from_query
 
     filters, notes = filters_and_warnings_from_query({"oblast": ["Nowhere", "UA-65"], "start": ["2024-13-01"]})
-    assert filters == Filters(oblasts=("UA-65",))
+    assert filters == Filters(oblasts=("Kherson Oblast",))  # a code in the link reads as the name
     assert len(notes) == 2
 
 
@@ -96,3 +96,11 @@ def test_a_database_that_is_away_gives_its_own_message_not_a_reference(monkeypat
     errors = [e.value for e in at.error]
     assert errors and not [e for e in errors if UNEXPECTED_ERROR in e], errors
     assert "cannot be reached" in errors[0] and "try again when the database is back" in errors[0]
+
+
+def test_an_oblast_code_in_the_link_shows_as_its_name(app):
+    """`?oblast=UA-65` showed the chip "UA-65"; the filter list offers names."""
+    at = opened(app, oblast="UA-65")
+    oblast = next(w for w in at.sidebar.multiselect if w.label == "Oblast")
+    assert oblast.value == ["Kherson Oblast"]
+    assert attacks(at) == "3"

@@ -66,8 +66,8 @@ def filters_and_warnings_from_query(params: Mapping[str, str | Sequence[str]]) -
         if oblast_or_none(name) is None:
             warnings.append(f"oblast {name!r} in the link is not one of Ukraine's 27 units; it was ignored")
         else:
-            known.append(name)
-    lists["oblasts"] = tuple(known)
+            known.append(oblast_or_none(name).name)  # "UA-65" or "Khersonska" shows as "Kherson Oblast"
+    lists["oblasts"] = tuple(dict.fromkeys(known))
     for field, key in (("weapons", "weapon"), ("asset_types", "asset_type")):
         kept = []
         for value in lists[field]:
