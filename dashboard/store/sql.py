@@ -239,9 +239,7 @@ def read_versioned(engine: Engine) -> tuple[int, Records]:
     with _read_transaction(engine) as connection:
         version = store_version(connection)
         frames = {
-            table: _compact(
-                with_lookup_columns(_read_typed(connection, table, select_typed(table, engine.dialect.name)))
-            )
+            table: _compact(with_lookup_columns(_read_typed(connection, table, select_typed(table, dialect))))
             for table in SCHEMAS
         }
     return version, Records(**frames)
