@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.records.schemas import SCHEMAS
 from tests.conftest import BOUNDARY_FILE, skip_or_fail, wait_until_healthy
-from tests.payloads import AREA_PLACE, PLACES, BIDI, LONG, PAYLOADS, payload_folder, payload_rows
+from tests.payloads import AREA_PLACE, BIDI, LONG, PAYLOADS, PLACES, payload_folder, payload_rows
 from tests.test_browser import ARTIFACTS, _free_port, chromium  # noqa: F401  (chromium is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # starts Streamlit and Chromium
@@ -161,12 +162,10 @@ def open_popup(page, frame, at: tuple[float, float]) -> str:
     page.mouse.click(*settled(page, close))
     try:
         frame.wait_for_selector(".leaflet-popup-content", state="detached", timeout=10_000)
-    except Exception:
+    except PlaywrightTimeout:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "popup-stuck.png"))
-        raise AssertionError(
-            f"close at {close.bounding_box()} frame {frame.frame_element().bounding_box()} {text[:200]!r}"
-        )
+        pytest.fail(f"close at {close.bounding_box()} frame {frame.frame_element().bounding_box()} {text[:200]!r}")
     return text
 
 
