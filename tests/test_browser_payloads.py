@@ -45,8 +45,11 @@ LIVE_MARKUP = """() => ({
 
 
 def flat(text: str) -> str:
-    """Text with whitespace runs as one space: inner_text follows CSS white-space rules."""
-    return " ".join(text.split())
+    """Text with whitespace runs as one space (inner_text follows CSS white-space rules), as a reader sees it.
+
+    The invisible WORD JOINER that keeps a Markdown address from becoming a link is dropped.
+    """
+    return " ".join(text.replace("\u2060", "").split())
 
 
 @dataclass
