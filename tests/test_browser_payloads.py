@@ -267,7 +267,7 @@ def hostile_csv() -> bytes:
     for i, payload in enumerate(PAYLOADS):
         row = payload_rows(i, payload)["incidents"]
         row.update(incident_id=f"inc-u{i:02d}", event_date=payload, source_id="src-000")
-        writer.writerow([row[c] for c in columns] + [payload] * len(extra))
+        writer.writerow([row.get(c, "") for c in columns] + [payload] * len(extra))
     return out.getvalue().encode("utf-8")
 
 

@@ -107,7 +107,8 @@ def markdown_text(value: object) -> str:
 
     Examples
     --------
-    >>> markdown_text("![x](http://e.ex/p.png)") == FSI + r"\\!\\[x\\]\\(" + WORD_JOINER + r"http\\:\\/\\/e\\.ex\\/p\\.png\\)" + PDI
+    >>> escaped = r"\\!\\[x\\]\\(" + WORD_JOINER + r"http\\:\\/\\/e\\.ex\\/p\\.png\\)"
+    >>> markdown_text("![x](http://e.ex/p.png)") == FSI + escaped + PDI
     True
     >>> markdown_text("line one\\n# line two") == FSI + r"line one \\# line two" + PDI
     True
