@@ -28,7 +28,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.records.schemas import SCHEMAS
 from tests.conftest import BOUNDARY_FILE, skip_or_fail, wait_until_healthy
-from tests.payloads import AREA_PLACE, BIDI, LONG, PAYLOADS, PLACES, payload_folder, payload_rows
+from tests.payloads import AREA_PLACE, LONG, PAYLOADS, PLACES, payload_folder, payload_rows
 from tests.test_browser import ARTIFACTS, _free_port, chromium  # noqa: F401  (chromium is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # starts Streamlit and Chromium
@@ -271,6 +271,20 @@ def hostile_csv() -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def header_only_csv() -> bytes:
+    """A CSV of no known format: its header and its one row are the payloads (the 100 KB one left out)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([[p for p in PAYLOADS if p != LONG]] * 2)
+    return out.getvalue().encode("utf-8")
+
+
+def upload(page, name: str, data: bytes) -> None:
+    page.locator('input[type="file"]').first.set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
+    )
+
+
 def test_import_preview_shows_payloads_literally(payload_server, chromium):  # noqa: F811
     watch = Watch()
     page = chromium.new_page(viewport={"width": 1300, "height": 1400})
@@ -278,20 +292,32 @@ def test_import_preview_shows_payloads_literally(payload_server, chromium):  # n
     watch.attach(page)
     page.goto(f"{payload_server}/import")
     page.wait_for_selector("text=Import data", timeout=WAIT_MS)
+
+    # Payloads in the header (extra columns) and every cell: a preview whose every row is rejected.
     name = "<img src=x onerror=alert(1)> {{7*7}} `x`.csv"
-    page.locator('input[type="file"]').first.set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": hostile_csv()}]
-    )
-    # Either a report (metrics) or a refusal (an error) ends the preview.
-    page.wait_for_selector('[data-testid="stMetricValue"], [data-testid="stAlert"]', timeout=WAIT_MS)
-    page.wait_for_timeout(1_500)  # let the rerun finish drawing
-    text = page.locator('[data-testid="stMain"], section.main').first.inner_text()
-    assert shown_literally(name, text), "the uploaded file's name is not shown as typed"
-    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
-    shown = [i for i, p in enumerate(PAYLOADS) if any(shown_literally(p, a) for a in alerts)]
-    # A message quotes a value among its own words: a bidi override is shown as its code.
-    if any(shown_literally(BIDI.replace("\u202e", "\\u202e"), a) for a in alerts):
-        shown.append(PAYLOADS.index(BIDI))
-    watch.checked.append(f"import page: file name; {len(alerts)} message(s) quoting payloads {sorted(set(shown))}")
+    upload(page, name, hostile_csv())
+    page.get_by_text("Rejected rows, one line per problem").wait_for(timeout=WAIT_MS)
+    main = page.locator('[data-testid="stMain"]').first
+    text = main.inner_text()
+    # The uploader shortens a long name with "...": its two ends are shown as typed.
+    assert name[:7] in text and name[-7:] in text, f"the file name is not shown as typed: {text[:600]!r}"
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    metrics = {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
+    assert (metrics["Rows read"], metrics["Rejected"]) == (str(len(PAYLOADS)), str(len(PAYLOADS))), metrics
+    watch.checked.append("import preview of payload header and cells (file name, counts)")
+
+    # A file of no known format: the refusal (an st.error, Markdown) quotes the file's name.
+    name = "<img src=x onerror=alert(1)> [a](javascript:alert(1)) ${x} `x` **b** :smile: www.evil.example \u202eoverride.csv"
+    upload(page, name, header_only_csv())
+    alert = page.locator('[data-testid="stAlert"]').first
+    alert.wait_for(timeout=WAIT_MS)
+    message = alert.inner_text()
+    assert "does not look like" in message, message
+    # A message quoting a value among its own words shows a bidi control as its code.
+    expected = name.replace("\u202e", "\\u202e")
+    assert shown_literally(expected, message), f"the refusal does not quote the name as typed: {message!r}"
+    watch.checked.append("import refusal (st.error) quoting a hostile file name")
+    page.screenshot(path=str(ARTIFACTS / "import-payloads.png"), full_page=True)
     assert_no_live_markup(page, "import page")
     watch.finish("import")
