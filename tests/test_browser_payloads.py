@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from dashboard.records.schemas import SCHEMAS
 from tests.conftest import BOUNDARY_FILE, skip_or_fail, wait_until_healthy
@@ -161,6 +160,8 @@ def open_popup(page, frame, at: tuple[float, float]) -> str:
     page.mouse.click(*at)
     frame.wait_for_selector(".leaflet-popup-content", timeout=WAIT_MS)
     text = frame.locator(".leaflet-popup-content").inner_text()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # only where Chromium runs
+
     close = frame.locator(".leaflet-popup-close-button")
     page.mouse.click(*settled(page, close))
     try:
