@@ -157,11 +157,11 @@ def settled(page, locator) -> tuple[float, float]:
 
 def open_popup(page, frame, at: tuple[float, float]) -> str:
     """Click at a screen point like a user, read the popup it opens, close it with its button."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # only where Chromium runs
+
     page.mouse.click(*at)
     frame.wait_for_selector(".leaflet-popup-content", timeout=WAIT_MS)
     text = frame.locator(".leaflet-popup-content").inner_text()
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # only where Chromium runs
-
     close = frame.locator(".leaflet-popup-close-button")
     page.mouse.click(*settled(page, close))
     try:
@@ -169,7 +169,7 @@ def open_popup(page, frame, at: tuple[float, float]) -> str:
     except PlaywrightTimeout:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "popup-stuck.png"))
-        pytest.fail(f"close at {close.bounding_box()} frame {frame.frame_element().bounding_box()} {text[:200]!r}")
+        pytest.fail(f"the popup's close button did not close it: {text[:200]!r}")
     return text
 
 
