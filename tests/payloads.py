@@ -51,6 +51,9 @@ PLACES: tuple[tuple[str, str, float, float], ...] = (
 )
 assert len(PLACES) == len(PAYLOADS)
 BIDI_OBLAST = PLACES[PAYLOADS.index(BIDI)][0]
+# Where the oblast-level copies go (``payload_folder(..., oblast_level=True)``): an oblast no
+# other payload or seed symbol is in, so a click inside its area opens the area's popup.
+AREA_PLACE: tuple[str, str, float, float] = ("Kirovohrad Oblast", "UA-35", 48.5079, 32.2623)
 
 
 def payload_rows(index: int, payload: str) -> dict[str, dict[str, str]]:
@@ -154,10 +157,32 @@ def _with_rows(table: str, rows: list[dict[str, str]]):
     return edit
 
 
-def payload_folder(target: Path) -> Path:
-    """The seed records plus one set of rows per payload, with each payload's source document."""
+def area_incident(index: int, payload: str) -> dict[str, str]:
+    """Payload number ``index`` again, as an oblast-level report (no place, drawn as the oblast's area)."""
+    oblast, iso, lat, lon = AREA_PLACE
+    row = payload_rows(index, payload)["incidents"]
+    row.update(
+        incident_id=f"inc-a{index:02d}",
+        place="",
+        oblast=oblast,
+        oblast_iso=iso,
+        latitude=f"{lat}",
+        longitude=f"{lon}",
+        geo_precision="3",
+    )
+    return row
+
+
+def payload_folder(target: Path, oblast_level: bool = False) -> Path:
+    """The seed records plus one set of rows per payload, with each payload's source document.
+
+    With ``oblast_level``, each payload is also one oblast-level incident in ``AREA_PLACE``'s
+    oblast, so the area's popup carries every payload too.
+    """
     rows = [payload_rows(i, p) for i, p in enumerate(PAYLOADS)]
-    folder = record_folder(target, **{f"{t}_edit": _with_rows(t, [r[t] for r in rows]) for t in SCHEMAS})
+    if oblast_level:
+        rows += [{"incidents": area_incident(i, p)} for i, p in enumerate(PAYLOADS)]
+    folder = record_folder(target, **{f"{t}_edit": _with_rows(t, [r[t] for r in rows if t in r]) for t in SCHEMAS})
     for i, payload in enumerate(PAYLOADS):
         (target / "seeds" / f"payload_{i:02d}.txt").write_text(f"A document.\n{payload}\n", encoding="utf-8")
     return folder

@@ -55,3 +55,24 @@ def test_sources_tab_shows_payloads_literally(tmp_path, monkeypatch, boundary_fi
     for element in [*at.markdown, *at.subheader, *at.caption]:
         assert "](http://evil.example" not in element.value
     assert len(PAYLOADS) == 13
+
+
+def test_markdown_text_makes_no_autolink():
+    """Streamlit's Markdown (GFM) links a bare ``http://``, ``www.`` or e-mail address even when its
+    punctuation is escaped: Chromium showed ``![x](http://evil.example/p.png)`` in a Sources heading as
+    a live link to evil.example. After markdown_text, no such address starts a word."""
+    from dashboard.records.safe_text import markdown_text
+
+    for value in (
+        "![x](http://evil.example/p.png)",
+        "[a link](http://evil.example/)",
+        "see www.evil.example",
+        "HTTPS://evil.example",
+        "mail a@evil.example",
+    ):
+        # What GFM's autolink pass sees: the text with the backslash escapes resolved.
+        seen = re.sub(r"\\(.)", r"\1", markdown_text(value))
+        # An address is linked when it starts the text or follows a space or punctuation.
+        assert not re.search(r"(^|[\s\u2068!-/:-@\[-`{-~])(https?://|www\.)", seen, re.IGNORECASE), (value, seen)
+        assert not re.search(r"@[\w-]", seen), (value, seen)
+        assert seen.replace("\u2060", "").strip("\u2068\u2069") == value  # it reads the same

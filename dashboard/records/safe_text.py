@@ -40,6 +40,10 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 # (":red[...]" colours, ":smile:" emoji, "$...$" maths) start with punctuation too.
 _MARKDOWN_SYNTAX = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+# GFM links a bare address (http://, https://, www., a@b.c) after its escapes are resolved, but
+# only where it starts a word: an invisible WORD JOINER before the scheme and after an "@" keeps it text.
+WORD_JOINER = "\u2060"
+_AUTOLINK_STARTS = re.compile(r"(?=https?:|www\.)|(?<=@)", re.IGNORECASE)
 
 
 def _text(value: object) -> str:
@@ -97,12 +101,14 @@ def markdown_text(value: object) -> str:
     """A record value for a Markdown element (a heading, a caption, a message), shown literally.
 
     Every ASCII punctuation character is backslash-escaped (so no emphasis, link, image,
-    code span, HTML tag, colour, emoji or maths is made), line breaks become spaces (a
+    code span, HTML tag, colour, emoji or maths is made), a bare web or e-mail address gets
+    an invisible word joiner (U+2060) so GFM does not link it, line breaks become spaces (a
     Markdown line break could start a list or heading), and the direction is isolated.
 
     Examples
     --------
-    >>> markdown_text("![x](http://e.ex/p.png)") == FSI + r"\\!\\[x\\]\\(http\\:\\/\\/e\\.ex\\/p\\.png\\)" + PDI
+    >>> escaped = r"\\!\\[x\\]\\(" + WORD_JOINER + r"http\\:\\/\\/e\\.ex\\/p\\.png\\)"
+    >>> markdown_text("![x](http://e.ex/p.png)") == FSI + escaped + PDI
     True
     >>> markdown_text("line one\\n# line two") == FSI + r"line one \\# line two" + PDI
     True
@@ -110,7 +116,8 @@ def markdown_text(value: object) -> str:
     text = _text(value)
     if not text:
         return ""
-    return FSI + _MARKDOWN_SYNTAX.sub(r"\\\1", _LINE_BREAKS.sub(" ", text)) + PDI
+    unlinked = _AUTOLINK_STARTS.sub(WORD_JOINER, _LINE_BREAKS.sub(" ", text))
+    return FSI + _MARKDOWN_SYNTAX.sub(r"\\\1", unlinked) + PDI
 
 
 def has_bidi_controls(value: object) -> bool:
