@@ -227,8 +227,13 @@ def test_the_server_stays_responsive_during_a_hostile_preview(server, chromium, 
     poller.start()
     started = time.monotonic()
     page.locator('input[type="file"]').nth(1).set_input_files(str(mapping))
+    # Each upload reruns the page: the next one waits until the first is shown (on a loaded
+    # machine a second upload during the rerun could be lost).
+    page.wait_for_selector("text=hostile.toml", timeout=60_000)
+    page.wait_for_timeout(1000)
     page.locator('input[type="file"]').first.set_input_files(str(upload))
-    page.wait_for_selector("text=Rows read", timeout=120_000)
+    page.wait_for_selector("text=hostile.csv", timeout=60_000)
+    page.wait_for_selector("text=Rows read", timeout=180_000)
     preview_seconds = time.monotonic() - started
     stop.set()
     poller.join(timeout=30)
