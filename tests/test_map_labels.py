@@ -5,6 +5,7 @@ Checked on folium's rendered output (the browser check is in tests/test_browser.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -20,11 +21,13 @@ from geo.gazetteer import GazetteerPlace, all_places
 CRIMEA_SOUTH, WESTERNMOST, NORTHERNMOST, EASTERNMOST = 44.38, 22.14, 52.38, 40.22
 
 
-def labels_in(html: str) -> list[dict]:
+def labels_in(page: str) -> list[dict]:
     """The label payload the base map sends: one JSON array, parsed back into dictionaries."""
-    found = re.findall(r"var impactLabels = (\[.*?\]);\n", html, flags=re.S)
+    found = re.findall(r"var impactLabels = (\[.*?\]);\n", page, flags=re.S)
     assert len(found) == 1, "the map sends its labels exactly once"
-    return [dict(zip(("text", "lat", "lon", "kind", "from", "below"), row, strict=True)) for row in json.loads(found[0])]
+    return [
+        dict(zip(("text", "lat", "lon", "kind", "from", "below"), row, strict=True)) for row in json.loads(found[0])
+    ]
 
 
 def shown_at(labels: list[dict], zoom: float, kind: str) -> set[str]:
@@ -32,8 +35,8 @@ def shown_at(labels: list[dict], zoom: float, kind: str) -> set[str]:
 
 
 def test_legend_is_a_collapsible_control_in_a_corner_the_data_does_not_use():
-    html = base_map(load_boundaries(None)).get_root().render()
-    legend = html[html.index("L.control(") : html.index("legend.addTo(map)")]
+    page = base_map(load_boundaries(None)).get_root().render()
+    legend = page[page.index("L.control(") : page.index("legend.addTo(map)")]
     # Top left, under the zoom buttons: Poland and Belarus there; Ukraine's data is east and south.
     assert re.search(r'L\.control\(\{position: "topleft"\}\)', legend)
     assert '"Legend"' in legend and '"×"' in legend  # the toggle's two states
@@ -55,7 +58,9 @@ def test_oblast_names_at_low_zoom_and_cities_by_population_as_you_zoom_in(bounda
         population[place.name] = max(population.get(place.name, 0), place.population)
     for zoom, at_least in ((6, 500_000), (7, 100_000), (8, 20_000)):
         cities = shown_at(labels, zoom, "city")
-        assert min(population[name] for name in cities) >= at_least, zoom
+        small = {name for name in cities if population[html.unescape(name)] < at_least}
+        # Below the tier's population only each unit's biggest city (GeoNames gives Kherson 66,000).
+        assert len(small) <= (0 if zoom < 7 else 27), (zoom, small)
     assert {"Kharkiv", "Odesa", "Dnipro", "Lviv"} <= shown_at(labels, 6, "city")
     assert {"Kherson", "Mariupol", "Simferopol", "Melitopol"} <= shown_at(labels, 7, "city")
     assert len(shown_at(labels, 9, "city")) > len(shown_at(labels, 8, "city")) > len(shown_at(labels, 7, "city"))
@@ -96,14 +101,14 @@ def test_labels_come_with_the_base_map_not_with_the_filtered_layers(records):
 
 
 def test_first_view_holds_crimea_and_the_1991_border():
-    html = base_map(load_boundaries(None)).get_root().render()
-    fits = re.findall(r"\.fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\)", html, flags=re.S)
+    page = base_map(load_boundaries(None)).get_root().render()
+    fits = re.findall(r"\.fitBounds\(\s*(\[\[.*?\]\]),\s*(\{.*?\})\s*\)", page, flags=re.S)
     assert len(fits) == 1
     (south, west), (north, east) = json.loads(fits[0][0])
     assert south <= CRIMEA_SOUTH and west <= WESTERNMOST and north >= NORTHERNMOST and east >= EASTERNMOST
     assert json.loads(fits[0][1]).get("padding")  # the border is not flush with the map's edge
     # At 560 px high the box needs zoom 5.97: whole zoom steps would fall back to 5, a third of the country's size.
-    snap = re.search(r'"zoomSnap": ([0-9.]+)', html)
+    snap = re.search(r'"zoomSnap": ([0-9.]+)', page)
     assert snap and float(snap.group(1)) < 1
 
 
@@ -142,8 +147,8 @@ def test_filtered_group_moves_the_view_once_per_filter(records):
     view = view_for(records, mask, boundaries)
     m = base_map(boundaries)
     layers_for_mask(records, mask, boundaries, fit=view).add_to(m)
-    html = m.get_root().render()
-    script = html[html.index("impactFitted") - 200 :]
+    page = m.get_root().render()
+    script = page[page.index("impactFitted") - 200 :]
     assert json.dumps(view) in script
     # Guarded by the view: a rerun for a pan (same filters) does not pull the map back.
     assert "window.impactFitted !==" in script

@@ -23,6 +23,8 @@ False
 
 from __future__ import annotations
 
+import json
+
 import folium
 import numpy as np
 import pandas as pd
@@ -40,16 +42,25 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     incident_features,
     merge_spots,
 )
+from dashboard.map.labels import LabelLayer, map_labels
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
 from dashboard.query.index import index_of
 from dashboard.records.load import Records
 from geo.boundaries import Boundaries
+from geo.gazetteer import GEONAMES_ATTRIBUTION
 
 UKRAINE_CENTRE = (48.4, 31.2)
 # Leaflet panes for the data layers (the overlay pane, with the outlines, is 400; tooltips 650).
 PANES = {"impactAreas": 410, "impactFacilities": 420, "impactIncidents": 430}
-UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]]
+# The 1991 border with Crimea (44.39 N at Cape Sarych) and a margin: the first view holds all of it.
+UKRAINE_BOUNDS = [[44.2, 22.0], [52.5, 40.3]]
+# Pixels around the fitted bounds, so the border is not flush with the map's edge.
+FIT_PADDING_PX = (12, 12)
+# Fractional zooms: at the page's 560 px the country needs zoom ~5.9, and whole steps fall back to 5.
+ZOOM_SNAP = 0.25
+# The legend starts open on maps at least this wide, folded on narrower ones.
+LEGEND_OPEN_FROM_PX = 700
 APPROX_RADIUS_M = 60_000
 
 
@@ -119,11 +130,31 @@ class MapNotes(MacroElement):
                 var view = before; before = null;
                 if (view) { map.setView(view[0], view[1], {animate: false}); }
             });
-            var legend = L.control({position: "bottomright"});
+            // Top left, under the zoom buttons: Poland and Belarus lie there, while Ukraine's data is
+            // mostly east and south (a bottom-right legend covered Donetsk to Kherson). It folds away,
+            // and starts folded on narrow maps.
+            var legend = L.control({position: "topleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "impact-legend");
                 div.style.cssText = {{ this.legend_style|tojson }};
-                div.innerHTML = {{ this.legend|tojson }};
+                var toggle = L.DomUtil.create("button", "impact-legend-toggle", div);
+                toggle.type = "button";
+                toggle.style.cssText = {{ this.toggle_style|tojson }};
+                var body = L.DomUtil.create("div", "impact-legend-body", div);
+                body.innerHTML = {{ this.legend|tojson }};
+                // The legend scrolls inside the map rather than outgrowing it.
+                body.style.maxHeight = Math.max(120, map.getSize().y - 120) + "px";
+                body.style.overflowY = "auto";
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                function setOpen(open) {
+                    body.style.display = open ? "" : "none";
+                    toggle.textContent = open ? "×" : "Legend";
+                    toggle.title = open ? "Hide the legend" : "Show the legend";
+                    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+                }
+                L.DomEvent.on(toggle, "click", function () { setOpen(body.style.display === "none"); });
+                setOpen(map.getSize().x >= {{ this.open_from_px }});
                 return div;
             };
             legend.addTo(map);
@@ -142,6 +173,37 @@ class MapNotes(MacroElement):
         self.legend = legend_html
         self.attributions = attributions
         self.panes = list(PANES.items())
+        self.open_from_px = LEGEND_OPEN_FROM_PX
+        self.toggle_style = "float:right;border:0;background:none;cursor:pointer;font:600 12px sans-serif;padding:0 2px"
+
+
+class FitView(MacroElement):
+    """Fit the map to ``bounds`` once per distinct view: reruns for a pan or a zoom leave the map alone.
+
+    It sits in the filtered feature group (st_folium replaces that group on every filter change
+    without remounting the map): a child layer's "add" event gives the map the group joined.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.layerGroup().on("add", function (event) {
+            var key = {{ this.key|tojson }};
+            if (window.impactFitted !== key) {
+                window.impactFitted = key;
+                event.target._map.fitBounds({{ this.bounds|tojson }}, {padding: {{ this.padding|tojson }}});
+            }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitView"
+        self.bounds = bounds
+        self.key = json.dumps(bounds)
+        self.padding = list(FIT_PADDING_PX)
 
 
 def legend_html(boundary_note: str) -> str:
@@ -199,11 +261,19 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
 
     Tiles are added only when ``tiles_url`` is set; by default the map is fully offline.
     """
-    m = folium.Map(location=UKRAINE_CENTRE, zoom_start=6, tiles=None, control_scale=True, prefer_canvas=False)
+    m = folium.Map(
+        location=UKRAINE_CENTRE,
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        zoom_snap=ZOOM_SNAP,
+        zoom_delta=0.5,
+    )
     # Replace folium's CDN defaults (Leaflet, jQuery, Bootstrap, Font Awesome) with our own copy of Leaflet.
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
-    m.fit_bounds(UKRAINE_BOUNDS)
+    m.fit_bounds(UKRAINE_BOUNDS, padding=FIT_PADDING_PX)
     attributions = ["Records: see the Sources tab"]
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "Map tiles", name="Basemap").add_to(m)
@@ -211,7 +281,10 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
         outlines = outline_features(boundaries)
         DataLayer(outlines, name="OblastOutlines").add_to(m)
         attributions.append(boundaries.attribution)
+    # Place names without tiles; sent once here, since they do not change with the filters.
+    attributions.append(GEONAMES_ATTRIBUTION)
     MapNotes(legend_html(boundaries.note), attributions).add_to(m)
+    LabelLayer(map_labels(boundaries)).add_to(m)
     return m
 
 
@@ -234,8 +307,12 @@ def layers_for_mask(
     boundaries: Boundaries,
     view: MapView | None = None,
     asset_types: tuple[str, ...] = (),
+    fit: list[list[float]] | None = None,
 ) -> folium.FeatureGroup:
     """The layers that change with the filters and the view, in one feature group.
+
+    ``fit`` (from :func:`dashboard.map.fit.view_for`) moves the map to those bounds the first
+    time the group arrives with them, not on reruns with the same bounds.
 
     Up to ``MARKER_LIMIT`` located incidents in the (padded) view are drawn one by one
     with popups; above that, the server sums them into screen-pixel cells, so the
@@ -247,6 +324,8 @@ def layers_for_mask(
     index = index_of(records)
     located = located_mask(index, mask, view)
     group = folium.FeatureGroup(name="Incidents and facilities")
+    if fit is not None:
+        FitView(fit).add_to(group)
     if located.sum() <= MARKER_LIMIT:
         area_reports = mask & (index.geo_precision == "3")
         shown = records.incidents[located | area_reports]
