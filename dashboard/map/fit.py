@@ -87,6 +87,6 @@ def view_for(records: Records, mask: np.ndarray, boundaries: Boundaries) -> list
     half_lon = max((east - west) / 2, CITY_HALF_DEG / np.cos(np.radians(middle_lat)))
     half_lat, half_lon = half_lat * (1 + PADDING_SHARE), half_lon * (1 + PADDING_SHARE)
     return [
-        [round(middle_lat - half_lat, 4), round(middle_lon - half_lon, 4)],
-        [round(middle_lat + half_lat, 4), round(middle_lon + half_lon, 4)],
+        [round(float(middle_lat - half_lat), 4), round(float(middle_lon - half_lon), 4)],
+        [round(float(middle_lat + half_lat), 4), round(float(middle_lon + half_lon), 4)],
     ]

@@ -13,7 +13,7 @@ Examples
 >>> labels = map_labels(load_boundaries(None))
 >>> sum(1 for label in labels if label[3] == "oblast")
 27
->>> next(label for label in labels if label[0] == "Kharkiv")[3:5]
+>>> next(label for label in labels if label[0] == "Kharkiv" and label[3] == "city")[3:5]
 ['city', 5]
 """
 

@@ -118,11 +118,16 @@ class MapNotes(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map) {
+            // The first view, without animation: a filtered view fitted while a zoom animation
+            // runs would be undone when the animation ends.
+            map.fitBounds({{ this.first_view|tojson }}, {"padding": {{ this.padding|tojson }}, "animate": false});
             // Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
             // facilities, then incidents on top, so a click on an incident opens the incident.
             {% for name, z in this.panes %}
             map.createPane("{{ name }}").style.zIndex = {{ z }};
             {% endfor %}
+            // A newly mounted map fits its first filtered view again (see FitView).
+            window.impactFitted = null;
             // Opening a popup may pan the map to fit it; closing it puts the view back.
             var before = null;
             map.on("popupopen", function () { before = before || [map.getCenter(), map.getZoom()]; });
@@ -155,6 +160,10 @@ class MapNotes(MacroElement):
                 }
                 L.DomEvent.on(toggle, "click", function () { setOpen(body.style.display === "none"); });
                 setOpen(map.getSize().x >= {{ this.open_from_px }});
+                // A popup is never under the legend: the legend folds while one is open.
+                var openBefore = false;
+                map.on("popupopen", function () { openBefore = body.style.display !== "none"; setOpen(false); });
+                map.on("popupclose", function () { if (openBefore) { setOpen(true); } });
                 return div;
             };
             legend.addTo(map);
@@ -174,6 +183,8 @@ class MapNotes(MacroElement):
         self.attributions = attributions
         self.panes = list(PANES.items())
         self.open_from_px = LEGEND_OPEN_FROM_PX
+        self.first_view = UKRAINE_BOUNDS
+        self.padding = list(FIT_PADDING_PX)
         self.toggle_style = "float:right;border:0;background:none;cursor:pointer;font:600 12px sans-serif;padding:0 2px"
 
 
@@ -273,7 +284,6 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
     # Replace folium's CDN defaults (Leaflet, jQuery, Bootstrap, Font Awesome) with our own copy of Leaflet.
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
-    m.fit_bounds(UKRAINE_BOUNDS, padding=FIT_PADDING_PX)
     attributions = ["Records: see the Sources tab"]
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "Map tiles", name="Basemap").add_to(m)

@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 
 from dashboard.io.csv_writer import export_frame, to_csv_bytes
 from dashboard.io.extract import export_metadata, geojson_bytes, hxl_csv_bytes
+from dashboard.map.fit import view_for
 from dashboard.map.view import layers_for_mask, needs_view
 from dashboard.query.aggregate import MapView
 from dashboard.query.totals import Filters, incident_mask
@@ -144,7 +145,11 @@ with map_tab:
     last = st.session_state.get("incident_map") or {}
     st_folium(
         shared.base_map(settings.boundary_file, settings.tiles_url, settings.tiles_attribution),
-        feature_group_to_add=layers_for_mask(records, mask, boundaries, view_from(last), filters.asset_types),
+        # The filtered group also carries the view that fits the records shown: the map moves
+        # once per new selection (the base map, and so the mounted map, stays the same).
+        feature_group_to_add=layers_for_mask(
+            records, mask, boundaries, view_from(last), filters.asset_types, fit=view_for(records, mask, boundaries)
+        ),
         # Pans and zooms rerun the page only when the server must re-aggregate for the new view.
         returned_objects=["zoom", "bounds"] if follow else [],
         key="incident_map",
