@@ -48,14 +48,19 @@ CAPITAL_FROM_ZOOM = 7
 _DISTRICT_WORDS = re.compile(r"\b(district|rayon|raion|rajon)\b|район|\braion\b", re.IGNORECASE)
 # The two cities that are first-level units: their unit label is the city's name at the city.
 _CITY_UNITS = {"UA-30": "Kyiv", "UA-40": "Sevastopol"}
+# An oblast name this close (degrees of latitude, longitude) to a city named at the same zoom moves down.
+CLASH_DEG = (0.3, 1.2)
 LABEL_PANE = ("impactLabels", 405)  # above the outlines (400), below the data panes (410+)
 
 
 def oblast_label_text(name: str) -> str:
-    """The short name a map shows: "Kherson" for Kherson Oblast, "Crimea" for the republic."""
+    """The short name a map shows: "Kherson" for Kherson Oblast, "Crimea" for the republic.
+
+    Kyiv Oblast keeps its suffix: "Kyiv" is the city, a unit of its own, labelled at the city.
+    """
     if name == "Autonomous Republic of Crimea":
         return "Crimea"
-    return name.removesuffix(" Oblast")
+    return name if name == "Kyiv Oblast" else name.removesuffix(" Oblast")
 
 
 def city_from_zoom(population: int) -> int | None:
@@ -136,13 +141,17 @@ def _city_rows(places: Sequence[GazetteerPlace], names_count: dict[int, int] | N
 
 
 def _oblast_points(boundaries: Boundaries, places: Sequence[GazetteerPlace]) -> dict[str, tuple[float, float]]:
-    """A point inside each unit: on its outline's surface, else the median of its GeoNames places."""
+    """A point inside each unit: its outline's pole of inaccessibility, else the median of its GeoNames places."""
     points: dict[str, tuple[float, float]] = {}
     if boundaries.available:
         import shapely.geometry
+        import shapely.ops
 
         for iso, outline in boundaries.outlines.items():
-            point = shapely.geometry.shape(outline).representative_point()
+            shape = shapely.geometry.shape(outline)
+            largest = max(getattr(shape, "geoms", [shape]), key=lambda part: part.area)
+            # The point farthest from the edges (and from Kyiv inside Kyiv Oblast), not merely inside.
+            point = shapely.ops.polylabel(largest, tolerance=0.02)
             points[iso] = (point.y, point.x)
     by_unit: dict[str, list[GazetteerPlace]] = {}
     for place in places:
@@ -176,11 +185,16 @@ def map_labels(boundaries: Boundaries, places: Sequence[GazetteerPlace] | None =
     """
     cities = [list(row) for row in _bundled_city_labels()] if places is None else _city_rows(places)
     points = _oblast_points(boundaries, all_places() if places is None else places)
+    early = [(row[1], row[2]) for row in cities if row[4] < OBLAST_LABELS_BELOW]
     units = []
     for oblast in OBLASTS:
         if oblast.iso not in points:
             continue
         latitude, longitude = points[oblast.iso]
+        if oblast.iso not in _CITY_UNITS and any(
+            abs(latitude - lat) < CLASH_DEG[0] and abs(longitude - lon) < CLASH_DEG[1] for lat, lon in early
+        ):
+            latitude -= CLASH_DEG[0]  # under the city's name rather than on it (Donetsk)
         text = esc(oblast_label_text(oblast.name))
         units.append([text, round(latitude, 3), round(longitude, 3), "oblast", 0, OBLAST_LABELS_BELOW])
     return units + cities
