@@ -290,7 +290,7 @@ def test_map_reads_offline_legend_labels_first_view_and_filtered_view(server, ch
     assert toggle.inner_text().strip() == "×"
     toggle.click()
     assert toggle.inner_text().strip() == "Legend" and not frame.locator(".impact-legend-body").is_visible()
-    page.screenshot(path=str(ARTIFACTS / "map-first-view.png"))
+    page.screenshot(path=str(ARTIFACTS / "map-first-view.png"), full_page=True)
 
     # A city filter from a link: the map fits the city, not the whole country; more labels show.
     page.goto(f"{server}/?city=Odesa")

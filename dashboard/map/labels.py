@@ -191,10 +191,15 @@ def map_labels(boundaries: Boundaries, places: Sequence[GazetteerPlace] | None =
         if oblast.iso not in points:
             continue
         latitude, longitude = points[oblast.iso]
-        if oblast.iso not in _CITY_UNITS and any(
-            abs(latitude - lat) < CLASH_DEG[0] and abs(longitude - lon) < CLASH_DEG[1] for lat, lon in early
-        ):
-            latitude -= CLASH_DEG[0]  # under the city's name rather than on it (Donetsk)
+        if oblast.iso not in _CITY_UNITS:
+            # Off a city named at the same zoom (Donetsk): the first of here, below, above that is clear.
+            for shift in (0.0, -CLASH_DEG[0], CLASH_DEG[0]):
+                if not any(
+                    abs(latitude + shift - lat) < CLASH_DEG[0] and abs(longitude - lon) < CLASH_DEG[1]
+                    for lat, lon in early
+                ):
+                    latitude += shift
+                    break
         text = esc(oblast_label_text(oblast.name))
         units.append([text, round(latitude, 3), round(longitude, 3), "oblast", 0, OBLAST_LABELS_BELOW])
     return units + cities
