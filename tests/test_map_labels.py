@@ -152,3 +152,35 @@ def test_filtered_group_moves_the_view_once_per_filter(records):
     assert json.dumps(view) in script
     # Guarded by the view: a rerun for a pan (same filters) does not pull the map back.
     assert "window.impactFitted !==" in script
+
+
+def test_a_link_carries_the_map_view():
+    from dashboard.map.fit import parse_view, view_text
+
+    assert parse_view(view_text(46.4825, 30.7233, 10.5)) == ((46.4825, 30.7233, 10.5), None)
+    assert parse_view(None) == (None, None) and parse_view("") == (None, None)
+    for bad in ("46.48,30.72", "north,30.72,9", "46.48,30.72,40", "146.48,30.72,9", "nan,30.72,9"):
+        view, warning = parse_view(bad)
+        assert view is None
+        # The warning names the parameter, the value and the rule.
+        assert warning.startswith("view ") and repr(bad) in warning and "latitude,longitude,zoom" in warning
+
+
+def test_the_page_link_follows_pans_and_zooms():
+    page = base_map(load_boundaries(None)).get_root().render()
+    script = page[page.index('map.on("moveend"') :]
+    assert 'searchParams.set("view"' in script and "history.replaceState" in script
+
+
+def test_a_linked_view_opens_once_then_filters_move_the_map(records):
+    from dashboard.map.fit import view_for
+
+    boundaries = load_boundaries(None)
+    mask = incident_mask(records, Filters(cities=("Odesa",)))
+    fit = view_for(records, mask, boundaries)
+    m = base_map(boundaries)
+    layers_for_mask(records, mask, boundaries, fit=fit, link_view=(46.5, 30.7, 9.0)).add_to(m)
+    page = m.get_root().render()
+    script = page[page.index("window.impactFitted") - 200 :]
+    assert ".setView([46.5, 30.7], 9.0" in script
+    assert "window.impactFitted !==" in script
