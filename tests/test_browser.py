@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -306,6 +306,24 @@ def test_map_reads_offline_legend_labels_first_view_and_filtered_view(server, ch
         page.wait_for_timeout(250)
     assert south < 46.48 < north and west < 30.72 < east and north - south < 3, (south, west, north, east)
     page.screenshot(path=str(ARTIFACTS / "map-city-view.png"))
+
+    # The link carries the view: a copied link reopens it; a drag updates the link.
+    page.goto(f"{server}/?view=48.4647,35.0462,9")
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    frame = _map_frame(page)
+    page.wait_for_timeout(500)
+    lat, lng, zoom = frame.evaluate(
+        "() => { var c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }"
+    )
+    assert abs(lat - 48.4647) < 0.01 and abs(lng - 35.0462) < 0.01 and zoom == 9, (lat, lng, zoom)
+    box = page.locator('iframe[title*="streamlit_folium"]').bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 200, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    linked = parse_qs(urlparse(page.url).query)["view"][0].split(",")
+    assert float(linked[1]) > 35.2 and float(linked[2]) == 9, page.url
 
     # A narrow map starts with the legend folded.
     narrow = chromium.new_page(viewport={"width": 600, "height": 1000})

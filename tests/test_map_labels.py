@@ -182,5 +182,5 @@ def test_a_linked_view_opens_once_then_filters_move_the_map(records):
     layers_for_mask(records, mask, boundaries, fit=fit, link_view=(46.5, 30.7, 9.0)).add_to(m)
     page = m.get_root().render()
     script = page[page.index("window.impactFitted") - 200 :]
-    assert ".setView([46.5, 30.7], 9.0" in script
+    assert "[46.5, 30.7, 9.0]" in script and "map.setView([view[0], view[1]], view[2]" in script
     assert "window.impactFitted !==" in script

@@ -20,7 +20,12 @@ True
 
 from __future__ import annotations
 
+import json
+import math
+
 import numpy as np
+from branca.element import MacroElement
+from jinja2 import Template
 
 from dashboard.records.load import Records
 from geo.boundaries import Boundaries
@@ -31,6 +36,11 @@ UKRAINE_VIEW = [[44.2, 22.0], [52.5, 40.3]]
 CITY_HALF_DEG = 0.14
 # Half the side of the box for an oblast-level record without outlines (an oblast is ~2-3 degrees).
 OBLAST_HALF_DEG = 1.2
+# Pixels around fitted bounds, so the border or the records are not flush with the map's edge.
+FIT_PADDING_PX = (12, 12)
+# The page link's parameter for the view: "latitude,longitude,zoom".
+VIEW_PARAM = "view"
+ZOOM_RANGE = (3.0, 18.0)
 # The half-sizes grow by this share, so symbols at the edge are not cut by the map's frame.
 PADDING_SHARE = 0.1
 
@@ -90,3 +100,70 @@ def view_for(records: Records, mask: np.ndarray, boundaries: Boundaries) -> list
         [round(float(middle_lat - half_lat), 4), round(float(middle_lon - half_lon), 4)],
         [round(float(middle_lat + half_lat), 4), round(float(middle_lon + half_lon), 4)],
     ]
+
+
+def view_text(latitude: float, longitude: float, zoom: float) -> str:
+    """The link's ``view`` value: ``"46.4825,30.7233,10.5"``."""
+    return f"{latitude:.4f},{longitude:.4f},{zoom:g}"
+
+
+def parse_view(text: str | None) -> tuple[tuple[float, float, float] | None, str | None]:
+    """The view a link asks for, or None and a warning naming the value and the rule.
+
+    Examples
+    --------
+    >>> parse_view("46.4825,30.7233,10.5")
+    ((46.4825, 30.7233, 10.5), None)
+    >>> parse_view("Odesa")[1]
+    "view 'Odesa' in the link is not latitude,longitude,zoom (zoom 3 to 18); the map opens on the filters' view"
+    """
+    if not text:
+        return None, None
+    warning = (
+        f"{VIEW_PARAM} {text!r} in the link is not latitude,longitude,zoom "
+        f"(zoom {ZOOM_RANGE[0]:g} to {ZOOM_RANGE[1]:g}); the map opens on the filters' view"
+    )
+    parts = text.split(",")
+    try:
+        latitude, longitude, zoom = (float(part) for part in parts) if len(parts) == 3 else (math.nan,) * 3
+    except ValueError:
+        return None, warning
+    if not (-85 <= latitude <= 85 and -180 <= longitude <= 180 and ZOOM_RANGE[0] <= zoom <= ZOOM_RANGE[1]):
+        return None, warning  # NaN fails every comparison
+    return (latitude, longitude, zoom), None
+
+
+class FitView(MacroElement):
+    """Fit the map to ``bounds`` once per distinct view: reruns for a pan or a zoom leave the map alone.
+
+    It sits in the filtered feature group (st_folium replaces that group on every filter change
+    without remounting the map): a child layer's "add" event gives the map the group joined.
+    With ``link_view`` (latitude, longitude, zoom from the page link) it opens that view instead.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.layerGroup().on("add", function (event) {
+            var key = {{ this.key|tojson }}, map = event.target._map;
+            if (window.impactFitted !== key) {
+                window.impactFitted = key;
+                {% if this.link_view %}
+                var view = {{ this.link_view|tojson }};
+                map.setView([view[0], view[1]], view[2], {animate: false});
+                {% else %}
+                map.fitBounds({{ this.bounds|tojson }}, {padding: {{ this.padding|tojson }}});
+                {% endif %}
+            }
+        }).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], link_view: tuple[float, float, float] | None = None) -> None:
+        super().__init__()
+        self._name = "FitView"
+        self.bounds = bounds
+        self.link_view = [float(value) for value in link_view] if link_view else None
+        self.key = json.dumps({"bounds": bounds, "link": self.link_view})
+        self.padding = list(FIT_PADDING_PX)

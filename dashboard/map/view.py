@@ -23,8 +23,6 @@ False
 
 from __future__ import annotations
 
-import json
-
 import folium
 import numpy as np
 import pandas as pd
@@ -42,6 +40,7 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     incident_features,
     merge_spots,
 )
+from dashboard.map.fit import FIT_PADDING_PX, FitView
 from dashboard.map.labels import LabelLayer, map_labels
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
@@ -55,8 +54,6 @@ UKRAINE_CENTRE = (48.4, 31.2)
 PANES = {"impactAreas": 410, "impactFacilities": 420, "impactIncidents": 430}
 # The 1991 border with Crimea (44.39 N at Cape Sarych) and a margin: the first view holds all of it.
 UKRAINE_BOUNDS = [[44.2, 22.0], [52.5, 40.3]]
-# Pixels around the fitted bounds, so the border is not flush with the map's edge.
-FIT_PADDING_PX = (12, 12)
 # Fractional zooms: at the page's 560 px the country needs zoom ~5.9, and whole steps fall back to 5.
 ZOOM_SNAP = 0.25
 # The legend starts open on maps at least this wide, folded on narrower ones.
@@ -167,6 +164,14 @@ class MapNotes(MacroElement):
                 return div;
             };
             legend.addTo(map);
+            // The page link carries the view, so a copied link reopens it (see dashboard.map.fit).
+            map.on("moveend", function () {
+                try {
+                    var url = new URL(window.parent.location.href), c = map.getCenter();
+                    url.searchParams.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom());
+                    window.parent.history.replaceState(window.parent.history.state, "", url.toString());
+                } catch (error) { /* a map saved as a file, or framed by another site, keeps its address */ }
+            });
             {% for text in this.attributions %}
             map.attributionControl.addAttribution({{ text|tojson }});
             {% endfor %}
@@ -186,35 +191,6 @@ class MapNotes(MacroElement):
         self.first_view = UKRAINE_BOUNDS
         self.padding = list(FIT_PADDING_PX)
         self.toggle_style = "float:right;border:0;background:none;cursor:pointer;font:600 12px sans-serif;padding:0 2px"
-
-
-class FitView(MacroElement):
-    """Fit the map to ``bounds`` once per distinct view: reruns for a pan or a zoom leave the map alone.
-
-    It sits in the filtered feature group (st_folium replaces that group on every filter change
-    without remounting the map): a child layer's "add" event gives the map the group joined.
-    """
-
-    _template = Template(
-        """
-        {% macro script(this, kwargs) %}
-        L.layerGroup().on("add", function (event) {
-            var key = {{ this.key|tojson }};
-            if (window.impactFitted !== key) {
-                window.impactFitted = key;
-                event.target._map.fitBounds({{ this.bounds|tojson }}, {padding: {{ this.padding|tojson }}});
-            }
-        }).addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-        """
-    )
-
-    def __init__(self, bounds: list[list[float]]) -> None:
-        super().__init__()
-        self._name = "FitView"
-        self.bounds = bounds
-        self.key = json.dumps(bounds)
-        self.padding = list(FIT_PADDING_PX)
 
 
 def legend_html(boundary_note: str) -> str:
@@ -318,11 +294,13 @@ def layers_for_mask(
     view: MapView | None = None,
     asset_types: tuple[str, ...] = (),
     fit: list[list[float]] | None = None,
+    link_view: tuple[float, float, float] | None = None,
 ) -> folium.FeatureGroup:
     """The layers that change with the filters and the view, in one feature group.
 
     ``fit`` (from :func:`dashboard.map.fit.view_for`) moves the map to those bounds the first
-    time the group arrives with them, not on reruns with the same bounds.
+    time the group arrives with them, not on reruns with the same bounds; ``link_view``
+    (latitude, longitude, zoom from the page link) opens that view instead.
 
     Up to ``MARKER_LIMIT`` located incidents in the (padded) view are drawn one by one
     with popups; above that, the server sums them into screen-pixel cells, so the
@@ -335,7 +313,7 @@ def layers_for_mask(
     located = located_mask(index, mask, view)
     group = folium.FeatureGroup(name="Incidents and facilities")
     if fit is not None:
-        FitView(fit).add_to(group)
+        FitView(fit, link_view).add_to(group)
     if located.sum() <= MARKER_LIMIT:
         area_reports = mask & (index.geo_precision == "3")
         shown = records.incidents[located | area_reports]
