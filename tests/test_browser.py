@@ -117,7 +117,11 @@ def test_page_works_with_other_hosts_blocked(server, chromium, records):
         page.mouse.click(*centre)
         map_frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
         popups.append(map_frame.locator(".leaflet-popup-content").inner_text())
-        close = map_frame.locator(".leaflet-popup-close-button").bounding_box()
+        # A popup near the top pans the map to fit (animated): read the close button once it stands still.
+        close, settled = None, map_frame.locator(".leaflet-popup-close-button").bounding_box()
+        while close != settled:
+            page.wait_for_timeout(150)
+            close, settled = settled, map_frame.locator(".leaflet-popup-close-button").bounding_box()
         page.mouse.click(close["x"] + close["width"] / 2, close["y"] + close["height"] / 2)
         map_frame.wait_for_selector(".leaflet-popup-content", state="detached", timeout=10_000)
         after = symbol.bounding_box()  # closing the popup put the map back where it was
@@ -290,7 +294,7 @@ def test_map_reads_offline_legend_labels_first_view_and_filtered_view(server, ch
     assert toggle.inner_text().strip() == "×"
     toggle.click()
     assert toggle.inner_text().strip() == "Legend" and not frame.locator(".impact-legend-body").is_visible()
-    page.screenshot(path=str(ARTIFACTS / "map-first-view.png"), full_page=True)
+    page.locator('iframe[title*="streamlit_folium"]').screenshot(path=str(ARTIFACTS / "map-first-view.png"))
 
     # A city filter from a link: the map fits the city, not the whole country; more labels show.
     page.goto(f"{server}/?city=Odesa")

@@ -38,6 +38,8 @@ CITY_HALF_DEG = 0.14
 OBLAST_HALF_DEG = 1.2
 # Pixels around fitted bounds, so the border or the records are not flush with the map's edge.
 FIT_PADDING_PX = (12, 12)
+# Pixels kept free at the bottom for the attribution, which wraps to two lines on a ~900 px map.
+ATTRIBUTION_ROOM_PX = 44
 # The page link's parameter for the view: "latitude,longitude,zoom".
 VIEW_PARAM = "view"
 ZOOM_RANGE = (3.0, 18.0)
@@ -152,7 +154,8 @@ class FitView(MacroElement):
                 var view = {{ this.link_view|tojson }};
                 map.setView([view[0], view[1]], view[2], {animate: false});
                 {% else %}
-                map.fitBounds({{ this.bounds|tojson }}, {padding: {{ this.padding|tojson }}});
+                map.fitBounds({{ this.bounds|tojson }}, {paddingTopLeft: {{ this.padding|tojson }},
+                                                         paddingBottomRight: {{ this.padding_bottom|tojson }}});
                 {% endif %}
             }
         }).addTo({{ this._parent.get_name() }});
@@ -167,3 +170,4 @@ class FitView(MacroElement):
         self.link_view = [float(value) for value in link_view] if link_view else None
         self.key = json.dumps({"bounds": bounds, "link": self.link_view})
         self.padding = list(FIT_PADDING_PX)
+        self.padding_bottom = [FIT_PADDING_PX[0], ATTRIBUTION_ROOM_PX]

@@ -40,7 +40,7 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     incident_features,
     merge_spots,
 )
-from dashboard.map.fit import FIT_PADDING_PX, FitView
+from dashboard.map.fit import ATTRIBUTION_ROOM_PX, FIT_PADDING_PX, FitView
 from dashboard.map.labels import LabelLayer, map_labels
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
@@ -117,7 +117,9 @@ class MapNotes(MacroElement):
         (function (map) {
             // The first view, without animation: a filtered view fitted while a zoom animation
             // runs would be undone when the animation ends.
-            map.fitBounds({{ this.first_view|tojson }}, {"padding": {{ this.padding|tojson }}, "animate": false});
+            // Room at the bottom for the attribution, which wraps to two lines on a ~900 px map.
+            map.fitBounds({{ this.first_view|tojson }}, {"paddingTopLeft": {{ this.padding|tojson }},
+                "paddingBottomRight": {{ this.padding_bottom|tojson }}, "animate": false});
             // Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
             // facilities, then incidents on top, so a click on an incident opens the incident.
             {% for name, z in this.panes %}
@@ -190,6 +192,7 @@ class MapNotes(MacroElement):
         self.open_from_px = LEGEND_OPEN_FROM_PX
         self.first_view = UKRAINE_BOUNDS
         self.padding = list(FIT_PADDING_PX)
+        self.padding_bottom = [FIT_PADDING_PX[0], ATTRIBUTION_ROOM_PX]
         self.toggle_style = "float:right;border:0;background:none;cursor:pointer;font:600 12px sans-serif;padding:0 2px"
 
 
