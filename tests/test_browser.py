@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -117,7 +117,11 @@ def test_page_works_with_other_hosts_blocked(server, chromium, records):
         page.mouse.click(*centre)
         map_frame.wait_for_selector(".leaflet-popup-content", timeout=10_000)
         popups.append(map_frame.locator(".leaflet-popup-content").inner_text())
-        close = map_frame.locator(".leaflet-popup-close-button").bounding_box()
+        # A popup near the top pans the map to fit (animated): read the close button once it stands still.
+        close, settled = None, map_frame.locator(".leaflet-popup-close-button").bounding_box()
+        while close != settled:
+            page.wait_for_timeout(150)
+            close, settled = settled, map_frame.locator(".leaflet-popup-close-button").bounding_box()
         page.mouse.click(close["x"] + close["width"] / 2, close["y"] + close["height"] / 2)
         map_frame.wait_for_selector(".leaflet-popup-content", state="detached", timeout=10_000)
         after = symbol.bounding_box()  # closing the popup put the map back where it was
@@ -249,3 +253,92 @@ def test_the_server_stays_responsive_during_a_hostile_preview(server, chromium, 
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     metrics = {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
     assert (metrics["Rows read"], metrics["Rejected"]) == ("40", "40"), metrics
+
+
+def _map_frame(page):
+    """The map's frame, once its incidents are drawn."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
+        if frame and frame.locator("path.impact-incident").count() > 0:
+            return frame
+        page.wait_for_timeout(200)
+    raise AssertionError("the map never drew its incidents")
+
+
+def _overlaps(a: dict, b: dict) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and (b["y"] < a["y"] + a["height"])
+    )
+
+
+def test_map_reads_offline_legend_labels_first_view_and_filtered_view(server, chromium):
+    """Place names without tiles, a legend that folds and covers no data, views that fit."""
+    page = chromium.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(server)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    frame = _map_frame(page)
+    page.wait_for_timeout(500)
+    # The first view holds Crimea and the 1991 border.
+    south, west, north, east = frame.evaluate(
+        "() => { var b = window.map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"
+    )
+    assert south <= 44.38 and west <= 22.14 and north >= 52.38 and east >= 40.22, (south, west, north, east)
+    assert east - west < 30, "the country fills the map, not a third of it"
+    labels = frame.locator(".impact-label").all_inner_texts()
+    assert {"KHERSON", "CRIMEA", "DONETSK", "LUHANSK"} <= {text.strip().upper() for text in labels}
+    assert "Kharkiv" in labels and len(labels) < 80
+    # The legend, open on a wide map, covers none of the data.
+    legend = frame.locator(".impact-legend").bounding_box()
+    for symbol in frame.locator("path.impact-incident, path.impact-facility, path.impact-oblast-area").all():
+        assert not _overlaps(legend, symbol.bounding_box())
+    toggle = frame.locator(".impact-legend-toggle")
+    assert toggle.inner_text().strip() == "×"
+    toggle.click()
+    assert toggle.inner_text().strip() == "Legend" and not frame.locator(".impact-legend-body").is_visible()
+    page.locator('iframe[title*="streamlit_folium"]').screenshot(path=str(ARTIFACTS / "map-first-view.png"))
+
+    # A city filter from a link: the map fits the city, not the whole country; more labels show.
+    page.goto(f"{server}/?city=Odesa")
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    frame = _map_frame(page)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        south, west, north, east = frame.evaluate(
+            "() => { var b = window.map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }"
+        )
+        if north - south < 3:
+            break
+        page.wait_for_timeout(250)
+    assert south < 46.48 < north and west < 30.72 < east and north - south < 3, (south, west, north, east)
+    page.screenshot(path=str(ARTIFACTS / "map-city-view.png"))
+
+    # The link carries the view: a copied link reopens it; a drag updates the link.
+    page.goto(f"{server}/?view=48.4647,35.0462,9")
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    frame = _map_frame(page)
+    page.wait_for_timeout(500)
+    lat, lng, zoom = frame.evaluate(
+        "() => { var c = window.map.getCenter(); return [c.lat, c.lng, window.map.getZoom()]; }"
+    )
+    assert abs(lat - 48.4647) < 0.01 and abs(lng - 35.0462) < 0.01 and zoom == 9, (lat, lng, zoom)
+    box = page.locator('iframe[title*="streamlit_folium"]').bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 200, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    linked = parse_qs(urlparse(page.url).query)["view"][0].split(",")
+    assert float(linked[1]) > 35.2 and float(linked[2]) == 9, page.url
+
+    # A narrow map starts with the legend folded.
+    narrow = chromium.new_page(viewport={"width": 600, "height": 1000})
+    narrow.goto(server)
+    narrow.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    frame = _map_frame(narrow)
+    assert frame.locator(".impact-legend-toggle").inner_text().strip() == "Legend"
+    assert not frame.locator(".impact-legend-body").is_visible()
+    narrow.screenshot(path=str(ARTIFACTS / "map-narrow.png"))

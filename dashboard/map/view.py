@@ -40,16 +40,24 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     incident_features,
     merge_spots,
 )
+from dashboard.map.fit import ATTRIBUTION_ROOM_PX, FIT_PADDING_PX, FitView
+from dashboard.map.labels import LabelLayer, map_labels
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
 from dashboard.query.index import index_of
 from dashboard.records.load import Records
 from geo.boundaries import Boundaries
+from geo.gazetteer import GEONAMES_ATTRIBUTION
 
 UKRAINE_CENTRE = (48.4, 31.2)
 # Leaflet panes for the data layers (the overlay pane, with the outlines, is 400; tooltips 650).
 PANES = {"impactAreas": 410, "impactFacilities": 420, "impactIncidents": 430}
-UKRAINE_BOUNDS = [[44.3, 22.1], [52.4, 40.2]]
+# The 1991 border with Crimea (44.39 N at Cape Sarych) and a margin: the first view holds all of it.
+UKRAINE_BOUNDS = [[44.2, 22.0], [52.5, 40.3]]
+# Fractional zooms: at the page's 560 px the country needs zoom ~5.9, and whole steps fall back to 5.
+ZOOM_SNAP = 0.25
+# The legend starts open on maps at least this wide, folded on narrower ones.
+LEGEND_OPEN_FROM_PX = 700
 APPROX_RADIUS_M = 60_000
 
 
@@ -107,11 +115,18 @@ class MapNotes(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map) {
+            // The first view, without animation: a filtered view fitted while a zoom animation
+            // runs would be undone when the animation ends.
+            // Room at the bottom for the attribution, which wraps to two lines on a ~900 px map.
+            map.fitBounds({{ this.first_view|tojson }}, {"paddingTopLeft": {{ this.padding|tojson }},
+                "paddingBottomRight": {{ this.padding_bottom|tojson }}, "animate": false});
             // Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
             // facilities, then incidents on top, so a click on an incident opens the incident.
             {% for name, z in this.panes %}
             map.createPane("{{ name }}").style.zIndex = {{ z }};
             {% endfor %}
+            // A newly mounted map fits its first filtered view again (see FitView).
+            window.impactFitted = null;
             // Opening a popup may pan the map to fit it; closing it puts the view back.
             var before = null;
             map.on("popupopen", function () { before = before || [map.getCenter(), map.getZoom()]; });
@@ -119,14 +134,46 @@ class MapNotes(MacroElement):
                 var view = before; before = null;
                 if (view) { map.setView(view[0], view[1], {animate: false}); }
             });
-            var legend = L.control({position: "bottomright"});
+            // Top left, under the zoom buttons: Poland and Belarus lie there, while Ukraine's data is
+            // mostly east and south (a bottom-right legend covered Donetsk to Kherson). It folds away,
+            // and starts folded on narrow maps.
+            var legend = L.control({position: "topleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "impact-legend");
                 div.style.cssText = {{ this.legend_style|tojson }};
-                div.innerHTML = {{ this.legend|tojson }};
+                var toggle = L.DomUtil.create("button", "impact-legend-toggle", div);
+                toggle.type = "button";
+                toggle.style.cssText = {{ this.toggle_style|tojson }};
+                var body = L.DomUtil.create("div", "impact-legend-body", div);
+                body.innerHTML = {{ this.legend|tojson }};
+                // The legend scrolls inside the map rather than outgrowing it.
+                body.style.maxHeight = Math.max(120, map.getSize().y - 120) + "px";
+                body.style.overflowY = "auto";
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                function setOpen(open) {
+                    body.style.display = open ? "" : "none";
+                    toggle.textContent = open ? "×" : "Legend";
+                    toggle.title = open ? "Hide the legend" : "Show the legend";
+                    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+                }
+                L.DomEvent.on(toggle, "click", function () { setOpen(body.style.display === "none"); });
+                setOpen(map.getSize().x >= {{ this.open_from_px }});
+                // A popup is never under the legend: the legend folds while one is open.
+                var openBefore = false;
+                map.on("popupopen", function () { openBefore = body.style.display !== "none"; setOpen(false); });
+                map.on("popupclose", function () { if (openBefore) { setOpen(true); } });
                 return div;
             };
             legend.addTo(map);
+            // The page link carries the view, so a copied link reopens it (see dashboard.map.fit).
+            map.on("moveend", function () {
+                try {
+                    var url = new URL(window.parent.location.href), c = map.getCenter();
+                    url.searchParams.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom());
+                    window.parent.history.replaceState(window.parent.history.state, "", url.toString());
+                } catch (error) { /* a map saved as a file, or framed by another site, keeps its address */ }
+            });
             {% for text in this.attributions %}
             map.attributionControl.addAttribution({{ text|tojson }});
             {% endfor %}
@@ -142,6 +189,11 @@ class MapNotes(MacroElement):
         self.legend = legend_html
         self.attributions = attributions
         self.panes = list(PANES.items())
+        self.open_from_px = LEGEND_OPEN_FROM_PX
+        self.first_view = UKRAINE_BOUNDS
+        self.padding = list(FIT_PADDING_PX)
+        self.padding_bottom = [FIT_PADDING_PX[0], ATTRIBUTION_ROOM_PX]
+        self.toggle_style = "float:right;border:0;background:none;cursor:pointer;font:600 12px sans-serif;padding:0 2px"
 
 
 def legend_html(boundary_note: str) -> str:
@@ -199,11 +251,18 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
 
     Tiles are added only when ``tiles_url`` is set; by default the map is fully offline.
     """
-    m = folium.Map(location=UKRAINE_CENTRE, zoom_start=6, tiles=None, control_scale=True, prefer_canvas=False)
+    m = folium.Map(
+        location=UKRAINE_CENTRE,
+        zoom_start=6,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        zoom_snap=ZOOM_SNAP,
+        zoom_delta=0.5,
+    )
     # Replace folium's CDN defaults (Leaflet, jQuery, Bootstrap, Font Awesome) with our own copy of Leaflet.
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
-    m.fit_bounds(UKRAINE_BOUNDS)
     attributions = ["Records: see the Sources tab"]
     if tiles_url:
         folium.TileLayer(tiles=tiles_url, attr=tiles_attribution or "Map tiles", name="Basemap").add_to(m)
@@ -211,7 +270,10 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
         outlines = outline_features(boundaries)
         DataLayer(outlines, name="OblastOutlines").add_to(m)
         attributions.append(boundaries.attribution)
+    # Place names without tiles; sent once here, since they do not change with the filters.
+    attributions.append(GEONAMES_ATTRIBUTION)
     MapNotes(legend_html(boundaries.note), attributions).add_to(m)
+    LabelLayer(map_labels(boundaries)).add_to(m)
     return m
 
 
@@ -234,8 +296,14 @@ def layers_for_mask(
     boundaries: Boundaries,
     view: MapView | None = None,
     asset_types: tuple[str, ...] = (),
+    fit: list[list[float]] | None = None,
+    link_view: tuple[float, float, float] | None = None,
 ) -> folium.FeatureGroup:
     """The layers that change with the filters and the view, in one feature group.
+
+    ``fit`` (from :func:`dashboard.map.fit.view_for`) moves the map to those bounds the first
+    time the group arrives with them, not on reruns with the same bounds; ``link_view``
+    (latitude, longitude, zoom from the page link) opens that view instead.
 
     Up to ``MARKER_LIMIT`` located incidents in the (padded) view are drawn one by one
     with popups; above that, the server sums them into screen-pixel cells, so the
@@ -247,6 +315,8 @@ def layers_for_mask(
     index = index_of(records)
     located = located_mask(index, mask, view)
     group = folium.FeatureGroup(name="Incidents and facilities")
+    if fit is not None:
+        FitView(fit, link_view).add_to(group)
     if located.sum() <= MARKER_LIMIT:
         area_reports = mask & (index.geo_precision == "3")
         shown = records.incidents[located | area_reports]

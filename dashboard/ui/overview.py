@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 
 from dashboard.io.csv_writer import export_frame, to_csv_bytes
 from dashboard.io.extract import export_metadata, geojson_bytes, hxl_csv_bytes
+from dashboard.map.fit import VIEW_PARAM, parse_view, view_for
 from dashboard.map.view import layers_for_mask, needs_view
 from dashboard.query.aggregate import MapView
 from dashboard.query.totals import Filters, incident_mask
@@ -59,6 +60,9 @@ settings, version, records = shared.current()
 boundaries = shared.boundaries(settings.boundary_file)
 options = shared.choices(settings.db_url, version)
 linked, link_warnings = filters_and_warnings_from_query({key: st.query_params.get_all(key) for key in st.query_params})
+# The map's view, which the map writes into the link as it moves (dashboard.map.fit.parse_view).
+link_view, view_warning = parse_view(st.query_params.get(VIEW_PARAM))
+link_warnings = [*link_warnings, view_warning] if view_warning else link_warnings
 
 # Keyed widgets, seeded from the link on a session's first run only: a widget whose
 # `default` changed from run to run would be a new widget, and drop the user's change.
@@ -99,6 +103,8 @@ filters = Filters(
     asset_types=tuple(asset_types),
 )
 wanted_query = query_from_filters(filters)
+if link_view is not None:  # the map keeps it current; the filters' link leaves it alone
+    wanted_query[VIEW_PARAM] = st.query_params.get_all(VIEW_PARAM)
 if {key: st.query_params.get_all(key) for key in st.query_params} != wanted_query:
     st.query_params.from_dict(wanted_query)
 
@@ -143,9 +149,20 @@ with map_tab:
             "Zoom in for markers."
         )
     last = st.session_state.get("incident_map") or {}
+    fit = view_for(records, mask, boundaries)
+    # A linked view opens the session's map, and holds until the filters call for another view.
+    st.session_state.setdefault("map_link_view", (link_view, fit))
+    opened, fitted_then = st.session_state["map_link_view"]
+    if opened is not None and fit != fitted_then:
+        opened = None
+        st.session_state["map_link_view"] = (None, fit)
     st_folium(
         shared.base_map(settings.boundary_file, settings.tiles_url, settings.tiles_attribution),
-        feature_group_to_add=layers_for_mask(records, mask, boundaries, view_from(last), filters.asset_types),
+        # The filtered group also carries the view that fits the records shown: the map moves
+        # once per new selection (the base map, and so the mounted map, stays the same).
+        feature_group_to_add=layers_for_mask(
+            records, mask, boundaries, view_from(last), filters.asset_types, fit=fit, link_view=opened
+        ),
         # Pans and zooms rerun the page only when the server must re-aggregate for the new view.
         returned_objects=["zoom", "bounds"] if follow else [],
         key="incident_map",
