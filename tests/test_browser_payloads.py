@@ -182,6 +182,10 @@ def test_map_popups_and_tooltips_show_payloads_literally(payload_server, chromiu
     page, frame = open_main_page(chromium, payload_server, watch)
     symbols = frame.locator("path.impact-incident")
     assert symbols.count() >= len(PAYLOADS)
+    # The open legend (top left) lies over western payload records: fold it, as a user would.
+    if frame.locator(".impact-legend-body").is_visible():
+        page.mouse.click(*centre(frame.locator(".impact-legend-toggle")))
+        frame.wait_for_selector(".impact-legend-body", state="hidden", timeout=10_000)
 
     # Every symbol's popup: the payload of its record (named by its source id) is there, as text.
     seen: set[int] = set()

@@ -21,6 +21,8 @@ from geo.boundaries import Boundaries
 AREA_POPUP_LIMIT = (
     20  # oblast-level reports listed in one area's popup  # an oblast-sized circle when no outline is available
 )
+# Records listed in the popup of one spot (a city centre may hold hundreds); the rest are in the table.
+SPOT_POPUP_LIMIT = 50
 # What an incident hit decides its colour; the first category present wins.
 HIT_CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Heating, power or energy", "#d95f02", ("heating", "electricity", "energy")),
@@ -36,7 +38,11 @@ LEGEND_STYLE = (
     "background:#fff;padding:6px 8px;font:12px/1.4 sans-serif;"
     "border-radius:4px;box-shadow:0 0 4px #0004;max-width:240px"
 )
-QUOTE_STYLE = "margin:4px 0;padding-left:6px;border-left:3px solid #ccc"
+# Popup styles, defined once in the base map's page (``dashboard.map.view.MapNotes``), not in each popup.
+POPUP_CSS = (
+    ".impact-quote{margin:4px 0;padding-left:6px;border-left:3px solid #ccc}"
+    ".impact-hits{margin:2px 0 2px 16px;padding:0}"
+)
 PRECISION_LABELS = {"1": "exact site", "2": "settlement centre (approximate)", "3": "oblast only"}
 
 
@@ -45,6 +51,11 @@ def esc(value: object) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     return html.escape(str(value), quote=True)
+
+
+def _point(longitude: object, latitude: object) -> list[float]:
+    """GeoJSON coordinates to 5 decimals (about 1 m): a map needs no more, and the payload is smaller."""
+    return [round(float(longitude), 5), round(float(latitude), 5)]
 
 
 def _figure(value: object, unit: str = "") -> str:
@@ -85,8 +96,8 @@ def _incident_popup(row, source_title: str, facility_rows: str) -> str:
         f"{'Account and figures from: ' + html_text(row.reported_by) + '<br>' if row.reported_by else ''}"
         f"Killed: {_figure(row.killed)} (children {_figure(row.children_killed)}); "
         f"injured: {_figure(row.injured)} (children {_figure(row.children_injured)})<br>"
-        + (f"Facilities hit:<ul style='margin:2px 0 2px 16px;padding:0'>{facility_rows}</ul>" if facility_rows else "")
-        + f"<blockquote style='{QUOTE_STYLE}'>{html_text(row.quote)}</blockquote>"
+        + (f"Facilities hit:<ul class='impact-hits'>{facility_rows}</ul>" if facility_rows else "")
+        + f"<blockquote class='impact-quote'>{html_text(row.quote)}</blockquote>"
         f"<small>Source: {html_text(source_title)} [{esc(row.source_id)}]</small>"
     )
 
@@ -120,7 +131,7 @@ def incident_features(
                 "type": "Feature",
                 "geometry": {
                     "type": "Point",
-                    "coordinates": [float(row.longitude), float(row.latitude)],
+                    "coordinates": _point(row.longitude, row.latitude),
                 },
                 "properties": {
                     "kind": "incident",
@@ -169,7 +180,7 @@ def incident_features(
                     "type": "Feature",
                     "geometry": {
                         "type": "Point",
-                        "coordinates": [float(row.longitude), float(row.latitude)],
+                        "coordinates": _point(row.longitude, row.latitude),
                     },
                     "properties": {
                         "kind": "oblast_area",
@@ -211,14 +222,14 @@ def facility_features(hit: pd.DataFrame, records: Records) -> list[dict]:
             f"Type: {esc(asset['asset_type'].replace('_', ' '))} ({esc(count)})<br>"
             f"Service: {esc(asset['service'])}; people served: {esc(served_text)}<br>"
             f"State after attack: {esc(states)}; hit {asset['hits']} time(s)<br>"
-            f"<blockquote style='{QUOTE_STYLE}'>{html_text(asset['quote'])}</blockquote>"
+            f"<blockquote class='impact-quote'>{html_text(asset['quote'])}</blockquote>"
         )
         features.append(
             {
                 "type": "Feature",
                 "geometry": {
                     "type": "Point",
-                    "coordinates": [float(asset["longitude"]), float(asset["latitude"])],
+                    "coordinates": _point(asset["longitude"], asset["latitude"]),
                 },
                 "properties": {
                     "kind": "facility",
@@ -266,9 +277,10 @@ def merge_spots(incidents: list[dict], facilities: list[dict]) -> tuple[list[dic
             merged.append(here[0])
             continue
         records = len(here) + len(below)
-        popup = f"<b>{records} records at this spot</b><hr>" + "<hr>".join(
-            f["properties"]["popup"] for f in here + below
-        )
+        listed = (here + below)[:SPOT_POPUP_LIMIT]
+        popup = f"<b>{records} records at this spot</b><hr>" + "<hr>".join(f["properties"]["popup"] for f in listed)
+        if records > len(listed):
+            popup += f"<hr>… and {records - len(listed):,} more here (see the Incidents tab)"
         largest = max(here, key=lambda f: f["properties"]["style"]["radius"])
         label, colour = hit_category(set().union(*(f["properties"]["services"] for f in here + below)))
         style = {**largest["properties"]["style"], "fillColor": colour, "fillOpacity": 0.55 if below else 0.8}

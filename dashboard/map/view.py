@@ -34,6 +34,7 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     HIT_CATEGORIES,
     LEGEND_STYLE,
     PEOPLE_ONLY,
+    POPUP_CSS,
     esc,
     facility_features,
     hit_category,
@@ -137,6 +138,9 @@ class MapNotes(MacroElement):
             // Top left, under the zoom buttons: Poland and Belarus lie there, while Ukraine's data is
             // mostly east and south (a bottom-right legend covered Donetsk to Kherson). It folds away,
             // and starts folded on narrow maps.
+            var css = document.createElement("style");
+            css.textContent = {{ this.popup_css|tojson }};
+            document.head.appendChild(css);
             var legend = L.control({position: "topleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "impact-legend");
@@ -189,6 +193,7 @@ class MapNotes(MacroElement):
         self.legend = legend_html
         self.attributions = attributions
         self.panes = list(PANES.items())
+        self.popup_css = POPUP_CSS
         self.open_from_px = LEGEND_OPEN_FROM_PX
         self.first_view = UKRAINE_BOUNDS
         self.padding = list(FIT_PADDING_PX)
