@@ -54,18 +54,24 @@ def seconds(env: Mapping[str, str], name: str, default: float) -> float:
     >>> seconds({}, "IMPACT_IMPORT_LOCK_TIMEOUT", 30.0)
     30.0
     """
-    text = env.get(name, "").strip()
+    text, value = _non_negative(env, name)
     if not text:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not math.isfinite(value) or value < 0:
+    if value is None:
         # A setting is read by the page too: a warning, not a failure that would stop it.
         log.warning("%s=%r is not a number of seconds (0 or more); using %s", name, text, default)
         return default
     return value
+
+
+def _non_negative(env: Mapping[str, str], name: str) -> tuple[str, float | None]:
+    """The setting's text and its value as a finite number >= 0 (None when it is not one)."""
+    text = env.get(name, "").strip()
+    try:
+        value = float(text)
+    except ValueError:
+        return text, None
+    return text, value if math.isfinite(value) and value >= 0 else None
 
 
 def default_home() -> Path:
@@ -176,14 +182,10 @@ def _amount(env: Mapping[str, str], name: str, default: float, unit: str) -> flo
     >>> _amount({"X": "2.5"}, "X", 1.0, "hours"), _amount({}, "X", 1.0, "hours")
     (2.5, 1.0)
     """
-    text = env.get(name, "").strip()
+    text, value = _non_negative(env, name)
     if not text:
         return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):  # also refuses "nan"
+    if value is None:
         raise SettingError(f"{name}: {text!r} is not a number of {unit} (0 or more)")
     return value
 
