@@ -58,7 +58,8 @@ def ensure_store(work: Path, env: dict) -> dict:
     """Import the record folder into a fresh SQLite store, unless that already finished."""
     from dashboard.config import Settings
     from dashboard.io.importer import import_path
-    from dashboard.store.sql import create_engine, metadata
+    from dashboard.store.migrate import prepare_store
+    from dashboard.store.sql import create_engine
 
     marker, database = work / "import.json", work / "impact.sqlite"
     if marker.is_file() and database.is_file():
@@ -67,7 +68,7 @@ def ensure_store(work: Path, env: dict) -> dict:
         stale.unlink(missing_ok=True)
     settings = Settings.from_env(env)
     engine = create_engine(settings.db_url)
-    metadata.create_all(engine)
+    prepare_store(engine)
     log(f"importing {work / 'data'} into {database} (import_path)")
     started = time.perf_counter()
     reports = import_path(work / "data", engine, settings)

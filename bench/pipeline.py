@@ -77,7 +77,8 @@ def time_import(data: Path, work: Path, boundary_file: str, profile: bool) -> di
     """Our import of the folder into a fresh store: seconds and rows read (all five files)."""
     from dashboard.config import Settings
     from dashboard.io.importer import import_path
-    from dashboard.store.sql import create_engine, metadata
+    from dashboard.store.migrate import prepare_store
+    from dashboard.store.sql import create_engine
 
     url = fresh_sqlite(work / "ours.sqlite")
     settings = Settings.from_env(
@@ -89,7 +90,7 @@ def time_import(data: Path, work: Path, boundary_file: str, profile: bool) -> di
         }
     )
     engine = create_engine(url)
-    metadata.create_all(engine)
+    prepare_store(engine)
     profiler = None
     if profile:
         from pyinstrument import Profiler
@@ -139,7 +140,8 @@ def time_write_only(url: str, work: Path) -> dict:
     Python's sqlite3 module can beat it on this machine."""
     import sqlite3
 
-    from dashboard.store.sql import SCHEMAS, create_engine, metadata, read_records
+    from dashboard.store.migrate import prepare_store
+    from dashboard.store.sql import SCHEMAS, create_engine, read_records
 
     records = read_records(create_engine(url))
     prepared = {}
@@ -149,7 +151,7 @@ def time_write_only(url: str, work: Path) -> dict:
         prepared[table] = (list(schema.columns), list(zip(*columns, strict=True)))
     target = fresh_sqlite(work / "write-only.sqlite")
     engine = create_engine(target)
-    metadata.create_all(engine)
+    prepare_store(engine)
     engine.dispose()
     connection = sqlite3.connect(target.removeprefix("sqlite:///"))
     started = time.perf_counter()

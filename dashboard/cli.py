@@ -91,6 +91,13 @@ def parser() -> argparse.ArgumentParser:
     synth.add_argument("--incidents", type=int, required=True, metavar="N", help="number of incidents")
     synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed; same seed, same files")
     synth.add_argument("--out", required=True, metavar="FOLDER", help="folder to write the five record files to")
+    database = commands.add_parser("db", help="the store's schema: its revision, and upgrading an old store")
+    database.add_argument(
+        "action",
+        choices=["current", "upgrade"],
+        help="current: print the store's schema revision and the one this version reads; "
+        "upgrade: apply the missing migrations (back the store up first)",
+    )
     commands.add_parser(
         "serve",
         help="start the dashboard; other options go to Streamlit (e.g. --server.port 8600)",
@@ -283,6 +290,25 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if any(r.rejected for r in reports) else 0
 
 
+def run_db(action: str, settings: Settings) -> int:
+    """``impact db current|upgrade``: the only command that changes an existing store's schema."""
+    from dashboard.store.health import ensure_sound
+    from dashboard.store.migrate import current_revision, head_revision, upgrade
+    from dashboard.store.sql import create_engine, use_rollback_journal
+
+    engine = create_engine(settings.db_url)
+    ensure_sound(engine, settings.cache_dir)
+    head = head_revision()
+    if action == "current":
+        stored = current_revision(engine)
+        print(f"store: {stored or 'empty (no tables yet)'}; this version reads: {head}")
+        return 0
+    use_rollback_journal(engine)
+    before, after = upgrade(engine)
+    print(f"upgraded the store from {before or 'empty'} to {after}" if before != after else f"already at {after}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a known fault prints one line and returns its exit code (README: Exit codes)."""
     from dashboard.store.health import fault_for
@@ -317,6 +343,8 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.command == "import":
         return run_import(args, settings)
+    if args.command == "db":
+        return run_db(args.action, settings)
     from dashboard.query.totals import filter_problems
 
     filters = filters_from(args)

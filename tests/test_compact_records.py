@@ -17,6 +17,7 @@ from dashboard.io.importer import import_path
 from dashboard.io.synth import write_synth
 from dashboard.map.view import build_map
 from dashboard.query.totals import Filters, choices, cut_off_timeline, filter_incidents, summarize, timeline
+from dashboard.store.migrate import prepare_store
 from geo.boundaries import load_boundaries
 
 FILTERS = [
@@ -38,7 +39,7 @@ def both(tmp_path_factory):
         {"IMPACT_DB_URL": f"sqlite:///{folder / 's.sqlite'}", "IMPACT_QUARANTINE_DIR": str(folder / "q")}
     )
     engine = sql.create_engine(settings.db_url)
-    sql.create_tables(engine)
+    prepare_store(engine)
     import_path(write_synth(3000, 4, folder / "synth"), engine, settings)
     plain = sql.read_records(engine)
     with pytest.MonkeyPatch.context() as patch:

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from dashboard.io.importer import _row_hashes
 from dashboard.records.kinds import KINDS
 from dashboard.records.schemas import SCHEMAS, ColumnSpec, IncidentSchema
-from dashboard.store.sql import create_engine, insert_frame, metadata, read_table_typed
+from dashboard.store.migrate import prepare_schema
+from dashboard.store.sql import create_engine, insert_frame, read_table_typed
 
 
 def test_every_column_of_every_schema_has_a_registered_kind():
@@ -60,7 +61,7 @@ def test_text_typed_text_round_trip_is_canonical(records):
 def test_rows_come_back_from_the_store_exactly_as_inserted(backend, records, tmp_path, request):
     url = f"sqlite:///{tmp_path / 's.sqlite'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
     engine = create_engine(url)
-    metadata.create_all(engine)
+    prepare_schema(engine)
     with engine.begin() as connection:
         for table in SCHEMAS:
             insert_frame(connection, table, records.table(table))

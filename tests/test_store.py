@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from dashboard.config import Settings
 from dashboard.io.open import open_store
 from dashboard.query.totals import summarize
+from dashboard.store.migrate import prepare_store
 from dashboard.store.sql import TABLES, batches, read_records, rows_for_insert
 from tests.builders import record_folder
 
@@ -177,7 +178,7 @@ def test_a_table_read_in_many_chunks_equals_one_read(tmp_path, monkeypatch):
 
     settings = _settings(f"sqlite:///{tmp_path / 'chunks.sqlite'}", tmp_path)
     engine = sql.create_engine(settings.db_url)
-    sql.create_tables(engine)
+    prepare_store(engine)
     import_path(write_synth(300, 2, tmp_path / "synth"), engine, settings)
     whole = sql.read_records(engine)
     monkeypatch.setattr(sql, "FETCH_ROWS", 7)

@@ -50,12 +50,12 @@ from dashboard.records.csv_text import CsvText, read_csv_text
 from dashboard.records.load import Records, validate_frame, validate_texts
 from dashboard.records.schemas import SCHEMAS
 from dashboard.store.lock import import_holder, locked_transaction
+from dashboard.store.migrate import prepare_schema
 from dashboard.store.sql import (
     TABLES,
     import_batches,
     insert_frame,
     is_empty,
-    metadata,
     read_documents,
     read_table_typed,
     store_version,
@@ -200,7 +200,7 @@ def plan_file(
             failures += [f for f in extra if not (f["line"] in unplaced and f["column"] in ("oblast", "oblast_iso"))]
     texts = {name: frame[~frame.index.isin(failed_lines)] for name, frame in texts.items()}
     progress(0.35, "validating")
-    metadata.create_all(engine)
+    prepare_schema(engine)
     known_ids = _stored_ids(engine)
     for before in earlier:
         for table, schema in SCHEMAS.items():
@@ -374,8 +374,8 @@ def _stage(planned: list[PlannedFile], folder: Path) -> StagedLogs:
 
 
 def _version(engine: Engine) -> int:
-    """The store version a plan is made against (tables created first, as planning does)."""
-    metadata.create_all(engine)
+    """The store version a plan is made against (the schema prepared first, as planning does)."""
+    prepare_schema(engine)
     return store_version(engine)
 
 

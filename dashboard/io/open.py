@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from dashboard.config import Settings
 from dashboard.io.importer import import_path, record_files
 from dashboard.store.health import ensure_sound
-from dashboard.store.sql import create_engine, create_tables, is_empty
+from dashboard.store.migrate import prepare_store
+from dashboard.store.sql import create_engine, is_empty
 
 
 def open_store(settings: Settings) -> Engine:
@@ -34,7 +35,7 @@ def open_store(settings: Settings) -> Engine:
     """
     engine = create_engine(settings.db_url)
     ensure_sound(engine, settings.cache_dir)  # a damaged store is refused before anything reads or writes it
-    create_tables(engine)
+    prepare_store(engine)  # an empty store gets the newest schema; an old one is refused, unchanged
     if is_empty(engine) and record_files(settings.data_dir):
         try:
             import_path(settings.data_dir, engine, settings, root=settings.data_dir.parent, only_into_empty=True)

@@ -106,7 +106,8 @@ def cross_file_failures(
                 failures += _rows(file, [line], f"children_{part}", [value], f"must not exceed {part} ({whole})")
     if table == "impacts" and "restored_on" in frame.columns and "incidents" in accepted and not frame.empty:
         days = dict(zip(accepted["incidents"]["incident_id"], accepted["incidents"]["event_date"], strict=True))
-        hit_on = frame["incident_id"].map(days).fillna("")
+        # As object: with no incident in this file known, map() gives floats (NaN), which "" cannot fill.
+        hit_on = frame["incident_id"].map(days).astype(object).fillna("").astype(str)
         # Both are YYYY-MM-DD text here, so text order is date order.
         bad = frame[(frame["restored_on"] != "") & (hit_on != "") & (frame["restored_on"] < hit_on)]
         for line, value, day in zip(bad.index, bad["restored_on"], hit_on[bad.index], strict=True):

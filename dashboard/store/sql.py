@@ -64,6 +64,15 @@ import_batches = sa.Table(
     sa.Column("duplicates", sa.Integer, nullable=True),
     sa.Column("format", sa.String(32), nullable=True),
 )
+# The columns the filters and record links read (revision 0002).
+for _name, _table, _columns in (
+    ("ix_incidents_event_date", "incidents", ["event_date"]),
+    ("ix_incidents_oblast_iso", "incidents", ["oblast_iso"]),
+    ("ix_impacts_incident_id", "impacts", ["incident_id"]),
+    ("ix_impacts_asset_id", "impacts", ["asset_id"]),
+    ("ix_salvos_launch_date", "salvos", ["launch_date"]),
+):
+    sa.Index(_name, *(TABLES[_table].c[column] for column in _columns))
 
 
 def create_engine(url: str) -> Engine:
@@ -97,23 +106,15 @@ def is_empty(bind: Engine | Connection) -> bool:
     )
 
 
-def create_tables(engine: Engine) -> None:
-    """Create missing tables, and bring a store made by an earlier version up to date.
+def use_rollback_journal(engine: Engine) -> None:
+    """Put an SQLite store file in the rollback-journal mode; other databases (and memory) are left as they are.
 
-    An SQLite file keeps SQLite's rollback journal (a store left in WAL mode by 0.4's
-    development versions is switched back): WAL needs its ``-shm`` file writable, so a
-    store on a read-only medium could not even be read, and on a full disk every read
-    failed with an I/O error. Readers still see one whole version each (a read
-    transaction holds a shared lock), and an import holds its changes in memory until it
+    A store left in WAL mode by 0.4's development versions is switched back: WAL needs its
+    ``-shm`` file writable, so a store on a read-only medium could not even be read, and on a
+    full disk every read failed with an I/O error. Readers still see one whole version each (a
+    read transaction holds a shared lock), and an import holds its changes in memory until it
     commits (``store.lock``), so readers are held up only while the commit is written.
     """
-    use_rollback_journal(engine)
-    _add_missing_columns(engine)
-    metadata.create_all(engine)
-
-
-def use_rollback_journal(engine: Engine) -> None:
-    """Put an SQLite store file in the rollback-journal mode; other databases (and memory) are left as they are."""
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return
     try:
@@ -122,20 +123,6 @@ def use_rollback_journal(engine: Engine) -> None:
                 connection.exec_driver_sql("PRAGMA journal_mode=DELETE")
     except sa.exc.OperationalError:
         pass  # a read-only file: reads still work, imports fail with a message
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Bring a store made by an earlier version up to date: add new nullable columns."""
-    inspector = sa.inspect(engine)
-    for table in [*TABLES.values(), import_batches]:
-        if not inspector.has_table(table.name):
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in present and column.nullable:
-                kind = column.type.compile(dialect=engine.dialect)
-                with engine.begin() as connection:
-                    connection.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
 def rows_for_insert(frame: pd.DataFrame, table: str) -> list[dict]:
