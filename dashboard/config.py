@@ -96,6 +96,7 @@ class Settings:
     upload_max_age_hours: float = 24.0
     upload_quota_mb: float = 500.0
     import_lock_timeout: float = 30.0
+    refresh_seconds: float = 5.0
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -148,6 +149,11 @@ class Settings:
             "IMPACT_IMPORT_LOCK_TIMEOUT",
             "seconds an import waits for another import into the same store to end; default 30",
         ),
+        "refresh_seconds": (
+            "IMPACT_REFRESH_SECONDS",
+            "how often an open page checks the store for new data (an import or a correction by any process or "
+            "the command line) and redraws with it; default 5, 0 for never",
+        ),
     }
 
     @classmethod
@@ -169,6 +175,7 @@ class Settings:
             upload_max_age_hours=_amount(env, "IMPACT_UPLOAD_MAX_AGE_HOURS", 24.0, "hours"),
             upload_quota_mb=_amount(env, "IMPACT_UPLOAD_QUOTA_MB", 500.0, "megabytes"),
             import_lock_timeout=seconds(env, "IMPACT_IMPORT_LOCK_TIMEOUT", 30.0),
+            refresh_seconds=seconds(env, "IMPACT_REFRESH_SECONDS", 5.0),
         )
 
 

@@ -57,6 +57,7 @@ def quotes_in_view(records, incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 settings, version, records = shared.current()
+shared.follow_store(version, settings.refresh_seconds)  # redraw when any process imports or corrects
 boundaries = shared.boundaries(settings.boundary_file)
 options = shared.choices(settings.db_url, version)
 linked, link_warnings = filters_and_warnings_from_query({key: st.query_params.get_all(key) for key in st.query_params})
@@ -76,6 +77,11 @@ for key, value in {
     "filter_asset_type": list(linked.asset_types),
 }.items():
     st.session_state.setdefault(key, value)
+# New data (an import by any process) can widen the span: a range that was "all of it" stays all of it.
+if st.session_state.setdefault("data_span", (first_day, last_day)) != (first_day, last_day):
+    if tuple(st.session_state["filter_dates"]) == st.session_state["data_span"]:
+        st.session_state["filter_dates"] = (first_day, last_day)
+    st.session_state["data_span"] = (first_day, last_day)
 
 
 def offered(name: str, key: str) -> list[str]:

@@ -147,3 +147,22 @@ def current() -> tuple[Settings, int, Records]:
             break
         version = read_at
     return config, version, loaded
+
+
+def follow_store(version: int, every_seconds: float) -> None:
+    """Rerun the page when the store's version moves past ``version`` (an import or a correction by any
+    process, or the command line), checked every ``every_seconds``; 0 turns it off.
+
+    Each app process reads the version from the store itself, so several processes behind a proxy
+    all follow one database; the records are then read whole at the new version (``current``).
+    """
+    if not every_seconds:
+        return
+
+    @st.fragment(run_every=every_seconds)
+    def check() -> None:
+        config = settings()
+        if store_version(engine(config.db_url)) != version:
+            st.rerun(scope="app")
+
+    check()
