@@ -17,7 +17,7 @@ import pytest
 
 from dashboard.io.synth import write_synth
 from tests.conftest import wait_until_healthy
-from tests.test_browser import _free_port, chromium  # noqa: F401  (a fixture)
+from tests.test_browser import _free_port, chromium  # noqa: F401, F811  (chromium: a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SEED_ATTACKS = 5
@@ -49,7 +49,11 @@ def _attacks(page) -> int | None:
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_an_import_shows_on_every_app_process_within_10_seconds_and_whole(
-    backend, chromium, tmp_path, request, boundary_file
+    backend,
+    chromium,  # noqa: F811
+    tmp_path,
+    request,
+    boundary_file,
 ):
     url = f"sqlite:///{tmp_path / 'store.sqlite'}" if backend == "sqlite" else request.getfixturevalue("postgres_url")
     env = dict(os.environ) | {
