@@ -69,6 +69,10 @@ def incident_folder(folder: Path, *, where=ZAPORIZHZHIA, precision="2", quote=QU
 @pytest.fixture
 def linked_store(store_url, tmp_path, boundary_file, monkeypatch):
     """A seeded store on each backend with the GPPD registry imported; the CLI's environment points at it."""
+    return registry_store(store_url, tmp_path, boundary_file, monkeypatch)
+
+
+def registry_store(store_url, tmp_path, boundary_file, monkeypatch):
     if not GPPD.is_file():
         skip_or_fail(f"{GPPD} is not there")
     env = {"IMPACT_DB_URL": store_url, "IMPACT_QUARANTINE_DIR": str(tmp_path / "imports")}
@@ -217,3 +221,26 @@ def test_different_plants_do_not_match():
     assert name_similarity("Kyiv CHP-5", "Kyiv TETs-5") >= 0.8
     assert name_similarity("Dniester HPP", "Dnipro HPP") < 0.8
     assert name_similarity("Dniprodzerzhynsk Hydroelectric Power Plant", "DniproHES") < 0.8
+
+
+@pytest.mark.slow  # the page's first run in AppTest takes about 10 s
+def test_the_import_page_lists_the_links_waiting_and_accepts_one(tmp_path, boundary_file, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.config import PROJECT_ROOT
+    from dashboard.store.links import read_links
+
+    engine, settings = registry_store(f"sqlite:///{tmp_path / 'page.sqlite'}", tmp_path, boundary_file, monkeypatch)
+    import_incident(engine, settings, incident_folder(tmp_path / "incident"))
+    monkeypatch.setenv("IMPACT_ALLOW_WRITES", "1")
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "ui" / "app.py"), default_timeout=60).run()
+    at.switch_page("import_page.py").run()
+    assert not at.exception
+    assert "Links waiting for review" in [h.value for h in at.subheader]
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["name"] and "DniproHES" in table["reason"].iloc[0]
+    [accept] = [b for b in at.button if b.label == "Accept link"]
+    accept.click().run()
+    assert not at.exception
+    assert list(read_links(engine, "accepted")["to_asset_id"]) == [DNIPRO_HES]
+    assert "Links waiting for review" not in [h.value for h in at.subheader]

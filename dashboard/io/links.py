@@ -48,6 +48,11 @@ def refresh(engine: Engine, settings: Settings) -> dict[str, int]:
 def pending(engine: Engine, settings: Settings) -> pd.DataFrame:
     """The proposals waiting for review, after a refresh, in the columns the CLI and page show."""
     refresh(engine, settings)
+    return waiting(engine)
+
+
+def waiting(engine: Engine) -> pd.DataFrame:
+    """The stored proposals waiting for review (no refresh: every import refreshes them)."""
     return stored.read_links(engine, "pending")[SHOWN]
 
 
