@@ -244,3 +244,22 @@ def test_the_import_page_lists_the_links_waiting_and_accepts_one(tmp_path, bound
     assert not at.exception
     assert list(read_links(engine, "accepted")["to_asset_id"]) == [DNIPRO_HES]
     assert "Links waiting for review" not in [h.value for h in at.subheader]
+
+
+def test_a_linked_hit_gets_no_new_proposals_when_the_registry_grows(linked_store, tmp_path, capsys):
+    engine, settings = linked_store
+    import_incident(engine, settings, incident_folder(tmp_path / "incident"))
+    code, [link] = run_json(capsys, ["links", "--pending"])
+    assert cli.main(["links", "--accept", link["link_id"]]) == 0
+    capsys.readouterr()
+    # A made-up second entry for the same plant, as another registry's version might spell it.
+    rows = list(csv.DictReader(GPPD.open(encoding="utf-8", newline="")))
+    twin = {**rows[2], "name": "Dnipro Hydroelectric Power Plant Ukraine", "gppd_idnr": "TEST0000001"}
+    path = tmp_path / "twin.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(twin))
+        writer.writeheader()
+        writer.writerow(twin)
+    assert import_file(path, engine, settings, "mapped", GPPD_MAPPING).accepted == 1
+    code, pending = run_json(capsys, ["links", "--pending"])
+    assert pending == []

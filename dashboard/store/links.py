@@ -64,7 +64,7 @@ def write_proposals(engine: Engine, proposals: pd.DataFrame, timeout: float) -> 
 
     A new proposal matched by id is accepted at once (the only automatic case); any other is
     pending. A pending proposal the records no longer give is dropped; a pending one given
-    again gets its new score and reason.
+    again gets its new score and reason. An impact with an accepted link gets no new proposals.
     """
     metadata.create_all(engine, tables=[asset_links])
     counts = {"proposed": 0, "accepted": 0, "dropped": 0, "updated": 0}
@@ -76,7 +76,10 @@ def write_proposals(engine: Engine, proposals: pd.DataFrame, timeout: float) -> 
         if gone:
             connection.execute(asset_links.delete().where(asset_links.c.link_id.in_(gone)))
         rows = []
+        settled = set(stored.loc[stored["status"] == "accepted", "impact_id"])  # already linked: nothing to add
         for link, row in fresh.iterrows() if not proposals.empty else []:
+            if link not in stored.index and row["impact_id"] in settled:
+                continue
             if link in stored.index:
                 same = stored.loc[link, "reason"] == row["reason"] and stored.loc[link, "score"] == row["score"]
                 if stored.loc[link, "status"] == "pending" and not same:
