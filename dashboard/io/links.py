@@ -27,12 +27,22 @@ def _incident_sources(engine: Engine) -> set[str]:
         return {s for (s,) in connection.execute(sa.select(incidents.c.source_id).distinct())}
 
 
+def _has_registry(engine: Engine) -> bool:
+    """Whether any asset's source brings no incidents, asked of the database (no table read)."""
+    assets, incidents = TABLES["assets"], TABLES["incidents"]
+    query = sa.select(assets.c.asset_id).where(assets.c.source_id.not_in(sa.select(incidents.c.source_id).distinct()))
+    with engine.connect() as connection:
+        return connection.execute(query.limit(1)).first() is not None
+
+
 def current_proposals(engine: Engine) -> pd.DataFrame:
     """What the stored records propose now (nothing written)."""
+    if not _has_registry(engine):  # every import asks: a store without a registry pays one query
+        return pd.DataFrame(columns=COLUMNS)
     assets = read_table_typed(engine, "assets")
     sources = _incident_sources(engine)
-    if assets.empty or registry_assets(assets, pd.Series(False, index=assets.index), sources).empty:
-        return pd.DataFrame(columns=COLUMNS)  # no registry facility: nothing to link to
+    if registry_assets(assets, pd.Series(False, index=assets.index), sources).empty:
+        return pd.DataFrame(columns=COLUMNS)  # no registry facility with coordinates: nothing to link to
     impacts = read_table_typed(engine, "impacts")
     hit = set(impacts["asset_id"]) & set(assets.loc[unnamed_mask(assets, impacts), "asset_id"])
     impacts = impacts[impacts["asset_id"].isin(hit)]
