@@ -90,7 +90,9 @@ def unnamed_hits(assets: pd.DataFrame, impacts: pd.DataFrame, incidents: pd.Data
     return hits[hits["geo_precision"].astype("str") != "3"].reset_index(drop=True)
 
 
-def propose_links(assets: pd.DataFrame, impacts: pd.DataFrame, incidents: pd.DataFrame, incident_sources: set[str]):
+def propose_links(
+    assets: pd.DataFrame, impacts: pd.DataFrame, incidents: pd.DataFrame, incident_sources: set[str]
+) -> pd.DataFrame:
     """Every proposal for the stored records (module docstring), as a frame of :data:`COLUMNS`.
 
     Parameters
@@ -131,8 +133,9 @@ def _points(frame: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]), geometry=geometry).to_crs(METRIC_CRS)
 
 
-def _texts(hit) -> str:
-    return " \n ".join(str(hit[c]) for c in _TEXTS if c in hit and isinstance(hit[c], str) and hit[c])
+def _texts(hit) -> list[str]:
+    """The record's own words: the impact's, its asset's and its incident's quotes, the description."""
+    return list(dict.fromkeys(str(hit[c]) for c in _TEXTS if c in hit and isinstance(hit[c], str) and hit[c]))
 
 
 def _proposal(hit, plant_id: str, score: float, method: str, reason: str) -> dict:
@@ -153,7 +156,7 @@ def _by_id(hits: pd.DataFrame, registry: pd.DataFrame) -> list[dict]:
     known = {ident.casefold(): (asset_id, t) for ident, asset_id, t in pairs if len(ident) >= 4}
     out = []
     for hit in hits.to_dict("records"):
-        for word in set(re.findall(r"[\w:-]+", _texts(hit).casefold())):
+        for word in set(re.findall(r"[\w:-]+", " ".join(_texts(hit)).casefold())):
             found = known.get(word) or known.get(word.split(":", 1)[-1])
             if found and found[1] == hit["asset_type"]:
                 out.append(_proposal(hit, found[0], 1.0, "id", f"same id {word!r} in the record and the registry"))
@@ -181,7 +184,10 @@ def _by_name(points: gpd.GeoDataFrame, plants: gpd.GeoDataFrame) -> list[dict]:
         return []
     out = []
     for hit in _pairs_within(points, plants, "area_m").to_dict("records"):
-        found = best_phrase(_texts(hit), hit["name"])
+        # Each text on its own: a phrase never runs from the end of one into the next.
+        found = max(
+            (f for t in _texts(hit) if (f := best_phrase(t, hit["name"])) is not None), key=lambda f: f[1], default=None
+        )
         if found is None:
             continue
         phrase, similarity = found
