@@ -87,6 +87,12 @@ def parser() -> argparse.ArgumentParser:
         "--sync", action="store_true", help="delete stored records of this dataset that the file no longer has"
     )
     importer.add_argument("--json", action="store_true", help="print the report as JSON")
+    links = commands.add_parser("links", help="review proposed links from unnamed facility hits to registry facilities")
+    choice = links.add_mutually_exclusive_group(required=True)
+    choice.add_argument("--pending", action="store_true", help="list the proposals waiting for review")
+    choice.add_argument("--accept", metavar="LINK_ID", help="accept a proposal: the hit becomes the registry facility")
+    choice.add_argument("--reject", metavar="LINK_ID", help="reject a proposal: it is not proposed again")
+    links.add_argument("--json", action="store_true", help="print JSON")
     synth = commands.add_parser("synth", help="write synthetic canonical record files (not real events)")
     synth.add_argument("--incidents", type=int, required=True, metavar="N", help="number of incidents")
     synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed; same seed, same files")
@@ -309,6 +315,30 @@ def run_db(action: str, settings: Settings) -> int:
     return 0
 
 
+def run_links(args: argparse.Namespace, settings: Settings) -> int:
+    """``impact links``: list, accept or reject proposals; exit 2 for an unknown link id."""
+    from dashboard.io import links
+    from dashboard.io.open import open_store
+    from dashboard.store.links import UnknownLink
+
+    engine = open_store(settings)
+    if args.pending:
+        table = links.pending(engine, settings)
+        rows = table.to_dict("records")
+        text = "\n".join(f"{r['link_id']}  {r['score']:.2f}  {r['method']:<7}  {r['reason']}" for r in rows)
+        print(json.dumps(rows, indent=2) if args.json else (text or "no links waiting for review"))
+        return 0
+    try:
+        decided = (links.accept if args.accept else links.reject)(engine, settings, args.accept or args.reject)
+    except UnknownLink as exc:
+        print(f"impact: no proposed link has the id {exc.args[0]!r} (see impact links --pending)", file=sys.stderr)
+        return 2
+    text = f"{decided['status']} {decided['link_id']}: {decided['from_asset_id']} -> {decided['to_asset_id']}"
+    text += "".join(f"\nalso rejected {other} (the same hit)" for other in decided["also_rejected"])
+    print(json.dumps(decided, indent=2, default=str) if args.json else text)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a known fault prints one line and returns its exit code (README: Exit codes)."""
     from dashboard.store.health import fault_for
@@ -345,6 +375,8 @@ def run(args: argparse.Namespace) -> int:
         return run_import(args, settings)
     if args.command == "db":
         return run_db(args.action, settings)
+    if args.command == "links":
+        return run_links(args, settings)
     from dashboard.query.totals import filter_problems
 
     filters = filters_from(args)

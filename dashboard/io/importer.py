@@ -43,6 +43,7 @@ from dashboard.io.formats.canonical import _is_hxl_row
 from dashboard.io.formats.mapped_facilities import stale_hits
 from dashboard.io.formats.registry import DEFAULT_FORMAT, FormatMismatch, check_header, input_format
 from dashboard.io.geojson_rows import is_geojson, read_geojson_rows
+from dashboard.io.links import refresh as refresh_links
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport, StagedLogs, discard_logs, publish_logs, quarantine_rows, stage_logs
 from dashboard.records.checks import source_documents
@@ -141,6 +142,7 @@ def import_file(
     if not dry_run:
         progress(0.7, "writing")
         planned = _write(engine, planned, progress, settings, only_into_empty=False, planned_at=planned_at, replan=plan)
+        refresh_links(engine, settings)  # right after the write: new hits get their proposals
     progress(1.0, "done")
     return planned[0].report
 
@@ -464,5 +466,6 @@ def import_path(
         progress(0.7, "writing")
         options = {"only_into_empty": only_into_empty, "planned_at": planned_at, "replan": plan}
         planned = _write(engine, planned, progress, settings, **options) or planned
+        refresh_links(engine, settings)
     progress(1.0, "done")
     return [file.report for file in planned]

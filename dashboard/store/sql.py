@@ -73,6 +73,22 @@ for _name, _table, _columns in (
     ("ix_salvos_launch_date", "salvos", ["launch_date"]),
 ):
     sa.Index(_name, *(TABLES[_table].c[column] for column in _columns))
+# Proposed links from an impact's unnamed asset to a registry facility, and the decisions on them
+# (``store.links``). Kept out of the record schemas: they are decisions on records, not records,
+# and no record file carries them. Applied when records are read (``read_versioned``).
+asset_links = sa.Table(
+    "asset_links",
+    metadata,
+    sa.Column("link_id", sa.String(64), primary_key=True),
+    sa.Column("impact_id", sa.String(200), nullable=False),
+    sa.Column("from_asset_id", sa.String(200), nullable=False),
+    sa.Column("to_asset_id", sa.String(200), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("decided_at", sa.DateTime, nullable=True),
+)
 
 
 def create_engine(url: str) -> Engine:
@@ -229,7 +245,25 @@ def read_versioned(engine: Engine) -> tuple[int, Records]:
             table: _compact(with_lookup_columns(_read_typed(connection, table, select_typed(table, dialect))))
             for table in SCHEMAS
         }
+        frames["impacts"] = _linked(connection, frames["impacts"])
     return version, Records(**frames)
+
+
+def _linked(connection: Connection, impacts: pd.DataFrame) -> pd.DataFrame:
+    """Impacts with an accepted link hit the registry facility instead of their unnamed asset.
+
+    Applied here, at read time, so the stored impacts stay as imported (a re-import is still
+    "unchanged") and every reader (totals, map, exports) sees the same linked records.
+    """
+    if impacts.empty or not sa.inspect(connection).has_table(asset_links.name):
+        return impacts
+    accepted = sa.select(asset_links.c.impact_id, asset_links.c.to_asset_id).where(asset_links.c.status == "accepted")
+    targets = dict(connection.execute(accepted).all())
+    if not targets:
+        return impacts
+    linked = impacts["impact_id"].map(targets)
+    impacts["asset_id"] = linked.where(linked.notna(), impacts["asset_id"]).astype(impacts["asset_id"].dtype)
+    return impacts
 
 
 # Text columns that repeat a few values across many rows (places, oblasts, who reported):

@@ -1,5 +1,6 @@
 """The import page: upload a CSV, choose its format, preview the validation report, confirm.
 
+Links waiting for review (``impact links --pending``) are listed first, to accept or reject.
 The preview is a dry run of the same import ``impact import --dry-run`` performs;
 confirming runs it for real, in one transaction, with a progress bar.
 
@@ -16,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.config import MAPPINGS_DIR
+from dashboard.io import links
 from dashboard.io.formats.mapped import MappingError, load_mapping
 from dashboard.io.formats.registry import DEFAULT_FORMAT, detect_format, input_formats
 from dashboard.io.importer import import_file
@@ -77,6 +79,33 @@ st.caption(
     f"in {settings.quarantine_dir} with the reason, ready to fix and import again."
 )
 
+engine = shared.engine(settings.db_url)
+
+
+def review_links() -> None:
+    """Links waiting for review, accepted or rejected here as ``impact links --accept/--reject`` does."""
+    waiting = links.waiting(engine)
+    if waiting.empty:
+        return
+    st.subheader("Links waiting for review")
+    st.caption(
+        "Unnamed facility hits that may be a registry facility. Nothing is linked until you accept; "
+        "a rejected link is not proposed again."
+    )
+    st.dataframe(waiting[["link_id", "score", "method", "reason"]], hide_index=True, width="stretch")
+    # The options show only the id, method and score: record text stays in the table, never in a label.
+    scores = dict(zip(waiting["link_id"], waiting["method"] + " " + waiting["score"].map("{:.2f}".format), strict=True))
+    chosen = st.selectbox("Link", list(scores), format_func=lambda link: f"{link} ({scores[link]})")
+    accept, reject = st.columns(2)
+    if accept.button("Accept link"):
+        links.accept(engine, settings, chosen)
+        st.rerun()
+    if reject.button("Reject link"):
+        links.reject(engine, settings, chosen)
+        st.rerun()
+
+
+review_links()
 uploaded = st.file_uploader("CSV file", type=ACCEPTED_TYPES, accept_multiple_files=False)
 if uploaded is None:
     end_preview()  # the user cleared the uploader: the preview is over
@@ -129,7 +158,6 @@ def shown_message(exc: Exception) -> str:
     return markdown_text(visible_controls(text))  # messages quote the file's own values
 
 
-engine = shared.engine(settings.db_url)
 try:
     preview = import_file(path, engine, settings, fmt, mapping_path, dry_run=True)
 except (MappingError, ValueError, Fault) as exc:
