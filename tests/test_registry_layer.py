@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from dashboard import cli
 from dashboard.config import MAPPINGS_DIR
@@ -21,7 +22,7 @@ from dashboard.map.registry import REGISTRY_MARKER_LIMIT, registry_features
 from dashboard.map.view import build_map
 from dashboard.query.aggregate import MapView
 from dashboard.query.registry import facilities_in_view
-from dashboard.query.totals import Filters, incident_mask
+from dashboard.query.totals import Filters, incident_mask, summarize
 from dashboard.records.load import Records
 from dashboard.store.sql import read_records
 from dashboard.views.facility_table import facility_table
@@ -163,3 +164,24 @@ def test_a_registry_of_thousands_is_summed_into_cells_and_the_payload_stays_smal
     close = registry_features(many, mask, MapView(12, 49.95, 36.2, 50.05, 36.35))
     assert 0 < len(close) <= REGISTRY_MARKER_LIMIT and all("popup" in f["properties"] for f in close)
     assert page < 512_000, page
+
+
+@pytest.mark.slow  # the whole page through AppTest, after two imports: over 10 s on a shared machine
+def test_the_page_table_gives_the_clis_numbers_for_the_whole_country(store, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from dashboard.config import PROJECT_ROOT
+
+    records = with_registry(store, tmp_path, hit=True)
+    _, settings = store
+    monkeypatch.setenv("IMPACT_DB_URL", settings.db_url)
+    monkeypatch.setenv("IMPACT_QUARANTINE_DIR", str(settings.quarantine_dir))
+    monkeypatch.setenv("IMPACT_BOUNDARY_FILE", settings.boundary_file)
+    at = AppTest.from_file(str(PROJECT_ROOT / "dashboard" / "ui" / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    tables = [frame.value for frame in at.dataframe if "Registered in view" in frame.value.columns]
+    assert len(tables) == 1
+    cli_counts = summarize(records)["registry_facilities"]
+    shown = {row["Facility type"]: (row["Registered in view"], row["Of which hit"]) for _, row in tables[0].iterrows()}
+    assert shown == {k.replace("_", " "): (v["registered"], v["hit"]) for k, v in cli_counts.items()}
+    assert shown["combined heat and power plant"] == (1, 1)
