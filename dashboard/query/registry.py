@@ -41,7 +41,12 @@ def registry_rows(records: Records, asset_types: tuple[str, ...] = ()) -> np.nda
     assets = records.assets
     if assets.empty:
         return np.zeros(0, dtype=np.int64)
-    incident_sources = set(records.incidents["source_id"].unique())
+    # The sources that code incidents, once per records (the index lives as long as they do):
+    # a million incidents take ~60 ms to scan, and the page asks on every pan.
+    index = index_of(records)
+    incident_sources = getattr(index, "registry_incident_sources", None)
+    if incident_sources is None:
+        incident_sources = index.registry_incident_sources = set(records.incidents["source_id"].unique())
     chosen = ~assets["source_id"].isin(incident_sources) & (assets["geo_precision"] != "3")
     if asset_types:
         chosen &= assets["asset_type"].isin(asset_types)
