@@ -158,6 +158,9 @@ def test_a_registry_of_thousands_is_summed_into_cells_and_the_payload_stays_smal
     assert 0 < len(cells) < 1_000  # bounded by the map's size
     assert sum(int(f["properties"]["label"].replace(",", "")) for f in cells) == count + 3
     payload = len(json.dumps(cells))
+    # A regional view at zoom 9 full of facilities: still one square per cell, a bounded payload.
+    region = registry_features(many, mask, MapView(9, 47.6, 36.6, 49.2, 39.4))
+    assert len(json.dumps(region)) < 80_000 and "popup" not in region[0]["properties"]
     page = len(build_map(many, many.incidents[mask], load_boundaries(None), view=country).get_root().render())
     assert payload < 200_000, payload
     # Zoomed in on a city: few enough to draw one by one, each with its popup.

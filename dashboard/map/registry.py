@@ -26,8 +26,8 @@ from dashboard.query.registry import hits_per_asset, inside, registry_rows
 from dashboard.records.load import Records
 from dashboard.records.safe_text import html_text
 
-REGISTRY_MARKER_LIMIT = 100
-REGISTRY_CELL_PX = 60
+REGISTRY_MARKER_LIMIT = 50
+REGISTRY_CELL_PX = 120
 NOT_HIT_COLOUR = "#9e9e9e"
 LEGEND_ROW = (
     '<label class="impact-legend-registry" style="display:block;cursor:pointer">'
