@@ -146,6 +146,10 @@ def format_summary(totals: dict, unresolved: dict[str, int] | None = None) -> st
                 f"  {name:<28}{f['at_peak']:>10,} / {f['on_end_date']:,} / {f['person_days']:,}"
                 for name, f in value.items()
             ] or ["  (none)"]
+        elif key == "registry_facilities":  # only when a facility registry was imported
+            if value:
+                lines.append(f"{key}:  (registered / hit by these incidents)")
+                lines += [f"  {name:<28}{f['registered']:>10,} / {f['hit']:,}" for name, f in value.items()]
         elif isinstance(value, dict):
             lines.append(f"{key}:")
             lines += [f"  {name:<28}{count:>10,}" for name, count in value.items()] or ["  (none)"]

@@ -31,7 +31,7 @@ def test_summary_json_unfiltered(env, capsys, records):
     assert list(printed) == [
         "attacks", "killed", "injured", "children_killed", "children_injured",
         "people_without_service", "facilities_hit", "projectiles_launched", "reported",
-        "people_cut_off", "open_outages",
+        "people_cut_off", "open_outages", "registry_facilities",
     ]  # fmt: skip
     assert printed["people_without_service"] == {"heating": 40000}
 

@@ -32,6 +32,7 @@ ALL = {
     # The power plant, out on the records' last day, restoration not stated.
     "people_cut_off": {"heating": {"at_peak": 40000, "on_end_date": 40000, "person_days": 40000}},
     "open_outages": 1,
+    "registry_facilities": {},  # no facility registry in the seed
 }
 
 

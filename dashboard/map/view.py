@@ -43,9 +43,12 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
 )
 from dashboard.map.fit import ATTRIBUTION_ROOM_PX, FIT_PADDING_PX, FitView
 from dashboard.map.labels import LabelLayer, map_labels
+from dashboard.map.registry import RegistryLayer, registry_features
+from dashboard.map.registry import credits as registry_credits
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
 from dashboard.query.index import index_of
+from dashboard.query.registry import registry_rows
 from dashboard.records.load import Records
 from geo.boundaries import Boundaries
 from geo.gazetteer import GEONAMES_ATTRIBUTION
@@ -322,6 +325,9 @@ def layers_for_mask(
     group = folium.FeatureGroup(name="Incidents and facilities")
     if fit is not None:
         FitView(fit, link_view).add_to(group)
+    if len(registry_rows(records)):  # registered facilities, drawn whether hit or not
+        registry = registry_features(records, mask, view, asset_types)
+        RegistryLayer(registry, registry_credits(records, registry)).add_to(group)
     if located.sum() <= MARKER_LIMIT:
         area_reports = mask & (index.geo_precision == "3")
         shown = records.incidents[located | area_reports]

@@ -36,6 +36,7 @@ import pandas as pd
 
 from dashboard.query.index import index_of
 from dashboard.query.outages import cut_off_per_day, people_cut_off
+from dashboard.query.registry import facilities_in_view
 from dashboard.records.load import Records
 from dashboard.records.schemas import ASSET_TYPES
 
@@ -51,6 +52,7 @@ TOTAL_KEYS = (
     "reported",
     "people_cut_off",
     "open_outages",
+    "registry_facilities",
 )
 CASUALTY_COLUMNS = ("killed", "injured", "children_killed", "children_injured")
 
@@ -182,6 +184,11 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
     }
     totals["people_cut_off"] = cut_off
     totals["open_outages"] = open_outages
+    # The page's table below the map, for the whole country: registered facilities and those hit.
+    registered = facilities_in_view(records, mask, filters.asset_types)
+    totals["registry_facilities"] = {
+        kind: {"registered": n["in_view"], "hit": n["hit"]} for kind, n in registered.items()
+    }
     return totals
 
 

@@ -19,10 +19,12 @@ from dashboard.io.extract import export_metadata, geojson_bytes, hxl_csv_bytes
 from dashboard.map.fit import VIEW_PARAM, parse_view, view_for
 from dashboard.map.view import layers_for_mask, needs_view
 from dashboard.query.aggregate import MapView
+from dashboard.query.registry import facilities_in_view
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
 from dashboard.ui import shared
 from dashboard.views import charts
+from dashboard.views.facility_table import facility_table
 from dashboard.views.tiles import outages_note, tiles
 from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
@@ -162,6 +164,7 @@ with map_tab:
     if opened is not None and fit != fitted_then:
         opened = None
         st.session_state["map_link_view"] = (None, fit)
+    registered = facilities_in_view(records, mask, filters.asset_types, view_from(last))
     st_folium(
         shared.base_map(settings.boundary_file, settings.tiles_url, settings.tiles_attribution),
         # The filtered group also carries the view that fits the records shown: the map moves
@@ -170,11 +173,15 @@ with map_tab:
             records, mask, boundaries, view_from(last), filters.asset_types, fit=fit, link_view=opened
         ),
         # Pans and zooms rerun the page only when the server must re-aggregate for the new view.
-        returned_objects=["zoom", "bounds"] if follow else [],
+        # (and on every pan while registered facilities are counted in view, below the map).
+        returned_objects=["zoom", "bounds"] if follow or registered else [],
         key="incident_map",
         height=560,
         use_container_width=True,
     )
+    if registered:
+        st.caption("Registered facilities in the map's view, and how many the filtered incidents hit")
+        st.dataframe(facility_table(registered), hide_index=True)
 with timeline_tab:
     per_day = shared.timeline(settings.db_url, version, filters)
     for title, chart in (
