@@ -100,3 +100,12 @@ def test_a_link_whose_end_is_before_its_start_is_said_beside_the_dates(app, reco
     at = app.run()
     assert any("is after end" in warning.value for warning in at.sidebar.warning)
     assert shown(at) == expected(records, Filters())
+
+
+def test_popup_font_is_the_pages_and_fetched_from_nowhere_else():
+    from dashboard.map.features import PAGE_FONT, PAGE_FONT_JS, POPUP_CSS
+
+    assert PAGE_FONT.startswith('"Source Sans"') and PAGE_FONT.endswith("sans-serif")
+    assert f".leaflet-popup-content{{font-family:{PAGE_FONT}" in POPUP_CSS
+    # Only the server's own font files: no CDN, no address of another origin.
+    assert "http" not in POPUP_CSS + PAGE_FONT_JS and "url.origin === window.location.origin" in PAGE_FONT_JS
