@@ -182,7 +182,8 @@ with map_tab:
             "Many incidents: each circle sums an area of the map (size: incidents; colour: people cut off). "
             "Zoom in for markers."
         )
-    map_column, side_column = st.columns([3, 1], gap="medium")
+    # The map at least LEGEND_OPEN_FROM_PX wide beside the sidebar at 1400 px, so its legend starts open.
+    map_column, side_column = st.columns([7, 2], gap="small")
     with map_column:
         last = st.session_state.get("incident_map") or {}
         fit = view_for(records, mask, boundaries)
