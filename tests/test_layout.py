@@ -80,6 +80,10 @@ def test_incident_table_keeps_schema_columns_with_human_labels(app):  # noqa: F8
     assert "quote" in table.value.columns
     config = table.proto.columns
     assert '"label": "Date"' in config and '"label": "Weapons"' in config
+    # Date, place, oblast, weapons and casualties come first; the sentences are of medium width.
+    assert list(table.proto.column_order)[:5] == ["event_date", "place", "oblast", "weapons", "killed"]
+    assert '"width": "medium"' in config
+    assert table.proto.placeholder == "not reported"  # a missing figure is said, not shown as None
 
 
 def test_no_match_says_so_and_clear_filters_brings_the_totals_back(app, records):  # noqa: F811

@@ -31,8 +31,8 @@ from dashboard.views.filter_widgets import (
     picked_range,
     widget_state,
 )
-from dashboard.views.table import column_labels
-from dashboard.views.tiles import HELP, Tile, facility_rows, outages_note, split_tiles, tiles
+from dashboard.views.table import column_labels, column_width, reading_order
+from dashboard.views.tiles import HELP, NOT_REPORTED, Tile, facility_rows, outages_note, split_tiles, tiles
 from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
 TABLE_ROWS = 1_000
@@ -241,7 +241,11 @@ with table_tab:
         table,
         hide_index=True,
         width="stretch",
-        column_config={name: st.column_config.Column(label) for name, label in labels.items()},
+        column_order=reading_order(table.columns),
+        placeholder=NOT_REPORTED,  # a casualty figure the source does not give: never blank, never 0
+        column_config={
+            name: st.column_config.Column(label, width=column_width(name)) for name, label in labels.items()
+        },
     )
     st.caption("Downloads hold exactly the filtered rows. Text a spreadsheet would run as a formula starts with '.")
     csv_column, hxl_column, geojson_column, meta_column = st.columns(4)
