@@ -113,3 +113,18 @@ def test_popup_font_is_the_pages_and_fetched_from_nowhere_else():
     assert f".leaflet-popup-content{{font-family:{PAGE_FONT}" in POPUP_CSS
     # Only the server's own font files: no CDN, no address of another origin.
     assert "http" not in POPUP_CSS + PAGE_FONT_JS and "url.origin === window.location.origin" in PAGE_FONT_JS
+
+
+def test_an_empty_store_says_so_rather_than_no_match(monkeypatch, tmp_path, boundary_file):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_app import APP
+
+    (tmp_path / "records").mkdir()
+    monkeypatch.setenv("IMPACT_DB_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    monkeypatch.setenv("IMPACT_DATA_DIR", str(tmp_path / "records"))
+    monkeypatch.setenv("IMPACT_QUARANTINE_DIR", str(tmp_path / "rejected"))
+    monkeypatch.setenv("IMPACT_BOUNDARY_FILE", str(boundary_file))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert [info.value for info in at.info if "no incidents yet" in info.value], [e.value for e in at.error]
+    assert not [b for b in at.button if b.label == "Clear filters"]

@@ -26,6 +26,7 @@ from dashboard.views import charts
 from dashboard.views.filter_widgets import (
     CLEAR_LABEL,
     NO_MATCH,
+    NO_RECORDS,
     cleared_state,
     date_link_warnings,
     picked_range,
@@ -136,6 +137,9 @@ st.caption(
 )
 for note in shared.place_notes(settings.db_url, version, filters.cities, filters.oblasts):
     st.caption(markdown_text(note))  # it quotes the city filter, which comes from the link
+if not len(records.incidents):
+    st.info(NO_RECORDS)  # no filter to clear: nothing was imported yet
+    st.stop()
 if shown_count == 0:
     # An empty map and a row of zeros would read as "no attacks"; say what happened instead.
     st.info(f"{NO_MATCH}.")

@@ -28,6 +28,7 @@ from dashboard.query.totals import Filters
 # What the page says when the filters leave nothing (a browser test looks for it).
 NO_MATCH = "No incidents match these filters"
 CLEAR_LABEL = "Clear filters"
+NO_RECORDS = "The store holds no incidents yet: import a file on the Import data page, or run `impact import FILE`."
 # Every filter widget's session key: the "Clear filters" button resets exactly these.
 FILTER_KEYS = ("filter_city", "filter_dates", "filter_oblast", "filter_weapon", "filter_asset_type")
 
