@@ -178,7 +178,8 @@ SERVE_DEFAULTS = {
     # The browser gets a generic message; the traceback goes to the server's log only.
     "STREAMLIT_CLIENT_SHOW_ERROR_DETAILS": "none",
     "STREAMLIT_CLIENT_SHOW_ERROR_LINKS": "false",  # links to search engines with the error text
-    "STREAMLIT_CLIENT_TOOLBAR_MODE": "viewer",  # no Deploy button, no developer menu
+    # No Deploy button, no developer menu: the toolbar shows only what the page itself adds.
+    "STREAMLIT_CLIENT_TOOLBAR_MODE": "minimal",
     "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
 }
 

@@ -133,6 +133,10 @@ def test_page_works_with_other_hosts_blocked(server, chromium, records):
         assert name in shown, name
     assert sum("records at this spot" in text for text in popups) == 3
 
+    # The headline row shows four totals; the others are under "All totals", opened like a user.
+    summary = page.get_by_text("All totals", exact=True).bounding_box()
+    page.mouse.click(summary["x"] + summary["width"] / 2, summary["y"] + summary["height"] / 2)
+    page.get_by_text("Projectiles launched", exact=True).wait_for(timeout=10_000)
     labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     tiles = {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}

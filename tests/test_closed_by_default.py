@@ -32,7 +32,7 @@ def test_serve_fixes_safe_streamlit_settings():
     assert env["STREAMLIT_SERVER_ENABLE_XSRF_PROTECTION"] == "true"
     assert env["STREAMLIT_SERVER_MAX_UPLOAD_SIZE"] == "100"
     assert env["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] == "none"
-    assert env["STREAMLIT_CLIENT_TOOLBAR_MODE"] == "viewer"
+    assert env["STREAMLIT_CLIENT_TOOLBAR_MODE"] == "minimal"
     assert warnings == []
 
 

@@ -34,15 +34,36 @@ HIT_CATEGORIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("Other civilian infrastructure", "#666666", ("transport", "unspecified")),
 )
 PEOPLE_ONLY = ("People harmed, no facility reported", "#1b9e77")
+# The page's own font (Streamlit's "Source Sans"), if this machine has it, else its sans-serif:
+# local fonts only, nothing fetched (the page works offline).
+PAGE_FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif'
 LEGEND_STYLE = (
-    "background:#fff;padding:6px 8px;font:12px/1.4 sans-serif;"
+    f"background:#fff;padding:6px 8px;font:12px/1.4 {PAGE_FONT};"
     "border-radius:4px;box-shadow:0 0 4px #0004;max-width:240px"
 )
 # Popup styles, defined once in the base map's page (``dashboard.map.view.MapNotes``), not in each popup.
 POPUP_CSS = (
+    f".leaflet-popup-content{{font-family:{PAGE_FONT};font-size:13px}}"
     ".impact-quote{margin:4px 0;padding-left:6px;border-left:3px solid #ccc}"
     ".impact-hits{margin:2px 0 2px 16px;padding:0}"
 )
+# The page's font inside the map's frame: Streamlit's own @font-face rules, read from the page
+# around the frame (same origin) with their font files' addresses made absolute. Only files of
+# this server are used; another origin's page, or none, leaves the fallback of PAGE_FONT.
+PAGE_FONT_JS = r"""
+try {
+    Array.prototype.forEach.call(window.parent.document.styleSheets, function (sheet) {
+        var rules; try { rules = sheet.cssRules; } catch (e) { return; }
+        Array.prototype.forEach.call(rules, function (rule) {
+            if (rule.type !== CSSRule.FONT_FACE_RULE || rule.cssText.indexOf("Source Sans") < 0) { return; }
+            css.textContent += rule.cssText.replace(/url\("?([^")]+)"?\)/g, function (whole, href) {
+                var url = new URL(href, sheet.href || window.parent.location.href);
+                return url.origin === window.location.origin ? 'url("' + url.href + '")' : "none";
+            });
+        });
+    });
+} catch (e) {}
+"""
 PRECISION_LABELS = {"1": "exact site", "2": "settlement centre (approximate)", "3": "oblast only"}
 
 

@@ -33,6 +33,7 @@ from dashboard.map.cells import NO_PEOPLE_COLOUR, PEOPLE_COLOURS, cell_features,
 from dashboard.map.features import (  # noqa: F401  (re-exported: the map's public names)
     HIT_CATEGORIES,
     LEGEND_STYLE,
+    PAGE_FONT_JS,
     PEOPLE_ONLY,
     POPUP_CSS,
     esc,
@@ -144,6 +145,7 @@ class MapNotes(MacroElement):
             var css = document.createElement("style");
             css.textContent = {{ this.popup_css|tojson }};
             document.head.appendChild(css);
+            {{ this.font_js }}
             var legend = L.control({position: "topleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "impact-legend");
@@ -197,6 +199,7 @@ class MapNotes(MacroElement):
         self.attributions = attributions
         self.panes = list(PANES.items())
         self.popup_css = POPUP_CSS
+        self.font_js = PAGE_FONT_JS
         self.open_from_px = LEGEND_OPEN_FROM_PX
         self.first_view = UKRAINE_BOUNDS
         self.padding = list(FIT_PADDING_PX)

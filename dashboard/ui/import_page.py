@@ -26,6 +26,7 @@ from dashboard.records.load import read_header
 from dashboard.records.safe_text import markdown_text, plain_text, visible_controls
 from dashboard.store.health import Fault, fault_for
 from dashboard.ui import shared
+from dashboard.views.server_paths import file_name, without_server_paths
 
 # Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory
 # and a readable report both argue for files a few hundred thousand rows long at most.
@@ -51,7 +52,11 @@ def keep(data: bytes, name: str) -> Path:
         fault = fault_for(exc)
         if fault is None:
             raise
-        st.error(markdown_text(fault.message))
+        st.error(
+            markdown_text(
+                without_server_paths(fault.message, {str(uploads_dir(settings.quarantine_dir)): "the uploads folder"})
+            )
+        )
         st.stop()
 
 
@@ -76,7 +81,8 @@ if not settings.allow_writes:
     st.stop()
 st.caption(
     f"CSV files up to {MAX_UPLOAD_MB} MB. Nothing is written until you confirm; rejected rows are kept "
-    f"in {settings.quarantine_dir} with the reason, ready to fix and import again."
+    # The folder is the server's business (IMPACT_QUARANTINE_DIR): the page names no server path.
+    "in the server's quarantine folder with the reason, ready to fix and import again."
 )
 
 engine = shared.engine(settings.db_url)
@@ -132,7 +138,7 @@ if FORMATS[fmt].needs_mapping:
                 load_mapping(mapping_path, may_name_files=False)
             except MappingError as exc:
                 mapping_path.unlink(missing_ok=True)
-                st.error(markdown_text(str(exc).replace(str(mapping_path), mapping_upload.name)))
+                st.error(markdown_text(without_server_paths(str(exc), {mapping_path: mapping_upload.name})))
                 st.stop()
     else:
         mapping_path = next(p for p in MAPPINGS if p.name == choice)
@@ -154,7 +160,7 @@ st.session_state[PREVIEW_KEY] = str(path)
 
 def shown_message(exc: Exception) -> str:
     """A refusal as the page shows it: the upload's own name, not the server's file, escaped."""
-    text = str(exc).replace(str(path), uploaded.name).replace("try --format ", "choose the format ")
+    text = without_server_paths(str(exc), {path: uploaded.name}).replace("try --format ", "choose the format ")
     return markdown_text(visible_controls(text))  # messages quote the file's own values
 
 
@@ -208,7 +214,7 @@ if st.button("Confirm import", type="primary", disabled=preview.accepted + previ
         f"batch {report.batch_id}."
     )
     if report.quarantine_file:
-        st.text(f"Rejected rows were written to {plain_text(report.quarantine_file)}.")
+        st.text(f"Rejected rows were written to {plain_text(file_name(report.quarantine_file))} on the server.")
         st.download_button(
             "Download the rejected rows",
             open(report.quarantine_file, "rb").read(),

@@ -25,10 +25,22 @@ from dashboard.records.safe_text import markdown_text, plain_text
 from dashboard.ui import shared
 from dashboard.views import charts
 from dashboard.views.facility_table import facility_table
-from dashboard.views.tiles import outages_note, tiles
+from dashboard.views.filter_widgets import (
+    CLEAR_LABEL,
+    NO_MATCH,
+    NO_RECORDS,
+    cleared_state,
+    date_link_warnings,
+    picked_range,
+    widget_state,
+)
+from dashboard.views.table import column_labels, column_width, reading_order
+from dashboard.views.tiles import HELP, NOT_REPORTED, Tile, facility_rows, outages_note, split_tiles, tiles
 from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
 TABLE_ROWS = 1_000
+MAP_HEIGHT = 520
+TILE_WIDTH = 160  # px: four in a row beside the sidebar, two on a phone
 
 
 def view_from(state: dict) -> MapView | None:
@@ -71,19 +83,15 @@ link_warnings = [*link_warnings, view_warning] if view_warning else link_warning
 # `default` changed from run to run would be a new widget, and drop the user's change.
 first_day = records.incidents["event_date"].iloc[0].date() if len(records.incidents) else date.today()
 last_day = records.incidents["event_date"].iloc[-1].date() if len(records.incidents) else date.today()
-for key, value in {
-    "filter_city": list(linked.cities),
-    "filter_dates": (linked.start or first_day, linked.end or last_day),
-    "filter_oblast": list(linked.oblasts),
-    "filter_weapon": list(linked.weapons),
-    "filter_asset_type": list(linked.asset_types),
-}.items():
+for key, value in widget_state(linked, first_day, last_day).items():
     st.session_state.setdefault(key, value)
 # New data (an import by any process) can widen the span: a range that was "all of it" stays all of it.
 if st.session_state.setdefault("data_span", (first_day, last_day)) != (first_day, last_day):
     if tuple(st.session_state["filter_dates"]) == st.session_state["data_span"]:
         st.session_state["filter_dates"] = (first_day, last_day)
     st.session_state["data_span"] = (first_day, last_day)
+# A date in the link that was ignored is said next to the date widget, the rest above the totals.
+date_warnings, link_warnings = date_link_warnings(link_warnings)
 
 
 def offered(name: str, key: str) -> list[str]:
@@ -91,22 +99,31 @@ def offered(name: str, key: str) -> list[str]:
     return sorted(set(options[name]) | set(st.session_state[key]))
 
 
+def clear_filters() -> None:
+    """Every filter widget back to "everything", and a link without filters or map view."""
+    for key, value in cleared_state(first_day, last_day).items():
+        st.session_state[key] = value
+    st.query_params.clear()
+
+
 with st.sidebar:
     st.header("Filters")
     cities = st.multiselect("City", offered("cities", "filter_city"), key="filter_city")
     # Incidents are in date order: the first and last rows give the span.
     picked = st.date_input("Date range", key="filter_dates", format="YYYY-MM-DD")
+    start, end, date_problem = picked_range(picked, first_day, last_day)
+    for message in [date_problem, *date_warnings]:
+        if message:
+            st.warning(markdown_text(message))  # a link's warning quotes the link, which anyone can write
     oblasts = st.multiselect("Oblast", offered("oblasts", "filter_oblast"), key="filter_oblast")
     weapons = st.multiselect("Weapon", offered("weapons", "filter_weapon"), key="filter_weapon")
     asset_types = st.multiselect("Asset type hit", offered("asset_types", "filter_asset_type"), key="filter_asset_type")
 
-start, end = (list(picked) + [None, None])[:2] if isinstance(picked, tuple | list) else (picked, picked)
 filters = Filters(
     cities=tuple(cities),
     oblasts=tuple(oblasts),
-    # A range that covers all the data is no restriction: keep it out of the link.
-    start=start if start and start != first_day else None,
-    end=end if end and end != last_day else None,
+    start=start,
+    end=end,
     weapons=tuple(weapons),
     asset_types=tuple(asset_types),
 )
@@ -128,18 +145,39 @@ st.caption(
 )
 for note in shared.place_notes(settings.db_url, version, filters.cities, filters.oblasts):
     st.caption(markdown_text(note))  # it quotes the city filter, which comes from the link
+if not len(records.incidents):
+    st.info(NO_RECORDS)  # no filter to clear: nothing was imported yet
+    st.stop()
+if shown_count == 0:
+    # An empty map and a row of zeros would read as "no attacks"; say what happened instead.
+    st.info(f"{NO_MATCH}.")
+    st.button(CLEAR_LABEL, on_click=clear_filters, type="primary")
+    st.stop()
 
-columns = st.columns(4)
-for index, tile in enumerate(tiles(totals)):
-    with columns[index % 4]:
-        st.metric(tile.label, tile.shown, help=tile.help)
-        if tile.detail:
-            st.caption(tile.detail)
-st.caption(
-    "Projectiles launched: from launch counts in the date range; city, oblast and asset filters do not narrow it."
-)
+
+def show_tile(tile: Tile) -> None:
+    """One total with its help text (the numbers' rules) and, below, how many attacks report it."""
+    st.metric(tile.label, tile.shown, help=tile.help)
+    if tile.detail:
+        st.caption(tile.detail)
+
+
+# The headline totals in one compact row that wraps on a phone; the rest one click away.
+headline, rest = split_tiles(tiles(totals))
+with st.container(horizontal=True, gap="small"):
+    for tile in headline:
+        with st.container(width=TILE_WIDTH):
+            show_tile(tile)
 if totals["open_outages"]:
     st.caption(outages_note(totals["open_outages"]))
+with st.expander("All totals"):
+    with st.container(horizontal=True, gap="small"):
+        for tile in rest:
+            with st.container(width=TILE_WIDTH):
+                show_tile(tile)
+    st.caption(
+        "Projectiles launched: from launch counts in the date range; city, oblast and asset filters do not narrow it."
+    )
 
 
 def filtered() -> pd.DataFrame:
@@ -156,32 +194,48 @@ with map_tab:
             "Many incidents: each circle sums an area of the map (size: incidents; colour: people cut off). "
             "Zoom in for markers."
         )
-    last = st.session_state.get("incident_map") or {}
-    fit = view_for(records, mask, boundaries)
-    # A linked view opens the session's map, and holds until the filters call for another view.
-    st.session_state.setdefault("map_link_view", (link_view, fit))
-    opened, fitted_then = st.session_state["map_link_view"]
-    if opened is not None and fit != fitted_then:
-        opened = None
-        st.session_state["map_link_view"] = (None, fit)
-    registered = facilities_in_view(records, mask, filters.asset_types, view_from(last))
-    st_folium(
-        shared.base_map(settings.boundary_file, settings.tiles_url, settings.tiles_attribution),
-        # The filtered group also carries the view that fits the records shown: the map moves
-        # once per new selection (the base map, and so the mounted map, stays the same).
-        feature_group_to_add=layers_for_mask(
-            records, mask, boundaries, view_from(last), filters.asset_types, fit=fit, link_view=opened
-        ),
-        # Pans and zooms rerun the page only when the server must re-aggregate for the new view.
-        # (and on every pan while registered facilities are counted in view, below the map).
-        returned_objects=["zoom", "bounds"] if follow or registered else [],
-        key="incident_map",
-        height=560,
-        use_container_width=True,
-    )
-    if registered:
-        st.caption("Registered facilities in the map's view, and how many the filtered incidents hit")
-        st.dataframe(facility_table(registered), hide_index=True)
+    # The map at least LEGEND_OPEN_FROM_PX wide beside the sidebar at 1400 px, so its legend starts open.
+    map_column, side_column = st.columns([7, 2], gap="small")
+    with map_column:
+        last = st.session_state.get("incident_map") or {}
+        fit = view_for(records, mask, boundaries)
+        # A linked view opens the session's map, and holds until the filters call for another view.
+        st.session_state.setdefault("map_link_view", (link_view, fit))
+        opened, fitted_then = st.session_state["map_link_view"]
+        if opened is not None and fit != fitted_then:
+            opened = None
+            st.session_state["map_link_view"] = (None, fit)
+        registered = facilities_in_view(records, mask, filters.asset_types, view_from(last))
+        st_folium(
+            shared.base_map(settings.boundary_file, settings.tiles_url, settings.tiles_attribution),
+            # The filtered group also carries the view that fits the records shown: the map moves
+            # once per new selection (the base map, and so the mounted map, stays the same).
+            feature_group_to_add=layers_for_mask(
+                records, mask, boundaries, view_from(last), filters.asset_types, fit=fit, link_view=opened
+            ),
+            # Pans and zooms rerun the page only when the server must re-aggregate for the new view
+            # (and on every pan while registered facilities are counted in view, beside the map).
+            returned_objects=["zoom", "bounds"] if follow or registered else [],
+            key="incident_map",
+            height=MAP_HEIGHT,
+            use_container_width=True,
+        )
+    with side_column:
+        st.markdown("**Facilities hit, by type**")  # the page's own words, no record text
+        rows = facility_rows(totals)
+        if rows:
+            st.dataframe(
+                pd.DataFrame(rows, columns=["Type", "Hit"]),
+                hide_index=True,
+                width="stretch",
+                column_config={"Hit": st.column_config.NumberColumn(help=HELP["facilities_hit"])},
+            )
+        else:
+            st.caption("No facility hit is recorded for these filters.")
+        if registered:
+            st.markdown("**Registered facilities in view**")
+            st.caption("How many the filtered incidents hit")
+            st.dataframe(facility_table(registered), hide_index=True, width="stretch")
 with timeline_tab:
     per_day = shared.timeline(settings.db_url, version, filters)
     for title, chart in (
@@ -193,12 +247,24 @@ with timeline_tab:
         if chart is None:
             st.info("Nothing to show for these filters.")
         else:
-            st.altair_chart(chart, use_container_width=True)
+            st.altair_chart(chart, width="stretch")
 with table_tab:
     first_rows = records.incidents.iloc[np.flatnonzero(mask)[:TABLE_ROWS]]
     if shown_count > TABLE_ROWS:
         st.caption(f"The first {TABLE_ROWS:,} of {shown_count:,} rows; the downloads hold all of them.")
-    st.dataframe(export_frame(first_rows), hide_index=True, width="stretch")
+    table = export_frame(first_rows)
+    # Words on the page; the downloads keep the schema's column names (exports are for machines).
+    labels = column_labels(table.columns)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_order=reading_order(table.columns),
+        placeholder=NOT_REPORTED,  # a casualty figure the source does not give: never blank, never 0
+        column_config={
+            name: st.column_config.Column(label, width=column_width(name)) for name, label in labels.items()
+        },
+    )
     st.caption("Downloads hold exactly the filtered rows. Text a spreadsheet would run as a formula starts with '.")
     csv_column, hxl_column, geojson_column, meta_column = st.columns(4)
     # Files are made only when clicked (deferred), so large views do not slow every rerun.

@@ -10,6 +10,11 @@ Examples
 [('Killed', '1', 'reported for 1 of 2 attacks'), ('Injured', 'not reported', 'no figure in 2 attacks')]
 >>> [t.label for t in shown][-3:]
 ['Without heating', 'Facilities hit', 'Projectiles launched']
+>>> headline, rest = split_tiles(shown)
+>>> [t.label for t in headline]
+['Attacks', 'Killed', 'Injured', 'Without heating']
+>>> facility_rows({"facilities_hit": {"school": 1, "gas_pipeline": 2, "hospital": 0}})
+[('gas pipeline', 2), ('school', 1)]
 """
 
 from __future__ import annotations
@@ -83,16 +88,8 @@ def tiles(totals: dict) -> list[Tile]:
         )
         out.append(Tile("people_without_service", f"Without {service}", people, HELP["people_without_service"], detail))
     facilities = totals["facilities_hit"]
-    detail = ", ".join(f"{name.replace('_', ' ')} {count:,}" for name, count in facilities.items())
-    out.append(
-        Tile(
-            "facilities_hit",
-            LABELS["facilities_hit"],
-            sum(facilities.values()),
-            HELP["facilities_hit"],
-            detail,
-        )
-    )
+    # The breakdown by type is a table beside the map (facility_rows), not a paragraph under the tile.
+    out.append(Tile("facilities_hit", LABELS["facilities_hit"], sum(facilities.values()), HELP["facilities_hit"]))
     out.append(
         Tile(
             "projectiles_launched",
@@ -102,6 +99,30 @@ def tiles(totals: dict) -> list[Tile]:
         )
     )
     return out
+
+
+HEADLINE_KEYS = ("attacks", "killed", "injured")
+
+
+def split_tiles(all_tiles: list[Tile]) -> tuple[list[Tile], list[Tile]]:
+    """The headline row (attacks, killed, injured, the service with the most people cut off at peak) and the rest.
+
+    One service stands in the headline, the one with most people cut off: people without heat
+    and without water are often the same people, so their sum would be no count of people.
+    Both lists keep the order of :func:`tiles`; together they are every tile once.
+    """
+    services = [tile for tile in all_tiles if tile.key == "people_without_service"]
+    # max keeps the first of equal peaks; "not reported" never happens for a peak (it is 0 or more).
+    peak = max(services, key=lambda tile: tile.value or 0) if services else None
+    in_headline = [tile.key in HEADLINE_KEYS or tile is peak for tile in all_tiles]
+    headline = [tile for tile, shown in zip(all_tiles, in_headline, strict=True) if shown]
+    return headline, [tile for tile, shown in zip(all_tiles, in_headline, strict=True) if not shown]
+
+
+def facility_rows(totals: dict) -> list[tuple[str, int]]:
+    """Facilities hit by type, most first, types with none left out: the table beside the map."""
+    hit = [(name.replace("_", " "), count) for name, count in totals["facilities_hit"].items() if count]
+    return sorted(hit, key=lambda row: -row[1])
 
 
 def outages_note(open_outages: int) -> str:
