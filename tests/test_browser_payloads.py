@@ -306,6 +306,8 @@ def test_import_preview_shows_payloads_literally(payload_server, chromium):  # n
     text = main.inner_text()
     # The uploader shortens a long name with "...": its two ends are shown as typed.
     assert name[:7] in text and name[-7:] in text, f"the file name is not shown as typed: {text[:600]!r}"
+    # The report's figures can still be drawing when the table's caption shows: wait for them.
+    page.locator('[data-testid="stMetricLabel"]', has_text="Rejected").wait_for(timeout=WAIT_MS)
     labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     metrics = {label.strip(): value.strip() for label, value in zip(labels, values, strict=True)}
