@@ -91,12 +91,28 @@ def parser() -> argparse.ArgumentParser:
     synth.add_argument("--incidents", type=int, required=True, metavar="N", help="number of incidents")
     synth.add_argument("--seed", type=int, default=0, metavar="S", help="random seed; same seed, same files")
     synth.add_argument("--out", required=True, metavar="FOLDER", help="folder to write the five record files to")
+    add_users_commands(commands)
     commands.add_parser(
         "serve",
         help="start the dashboard; other options go to Streamlit (e.g. --server.port 8600)",
         add_help=False,
     )
     return main
+
+
+def add_users_commands(commands) -> None:
+    """``impact users add|list|remove|unlock``: the sign-in form's users file, run by the machine's operator."""
+    from dashboard.io.users import ROLES
+
+    manage = commands.add_parser("users", help="manage the sign-in form's users (IMPACT_USERS_FILE)")
+    actions = manage.add_subparsers(dest="users_command", required=True)
+    add = actions.add_parser("add", help="add a user; the password is asked for, never given as an option")
+    add.add_argument("name", metavar="NAME", help="user name: a-z, 0-9, '.', '_', '-'")
+    add.add_argument("--role", required=True, choices=ROLES, help="viewer reads; analyst also imports; admin")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    actions.add_parser("list", help="list users, their roles and any lockout")
+    for name, text in (("remove", "remove a user"), ("unlock", "lift a user's lockout after failed sign-ins")):
+        actions.add_parser(name, help=text).add_argument("name", metavar="NAME")
 
 
 def filters_from(args: argparse.Namespace):
@@ -195,7 +211,11 @@ def serve_environment(streamlit_args: list[str], environ: dict[str, str]) -> tup
         env.setdefault(name, value)
     address = _option(streamlit_args, "server.address") or env["STREAMLIT_SERVER_ADDRESS"]
     warnings = []
-    if is_true(env.get("IMPACT_ALLOW_WRITES", "")) and address not in ("127.0.0.1", "localhost", "::1"):
+    open_writes = is_true(env.get("IMPACT_ALLOW_WRITES", "")) and env.get("IMPACT_AUTH", "").strip().casefold() in (
+        "",
+        "none",
+    )  # with sign-in (form) the page checks each role; public never writes
+    if open_writes and address not in ("127.0.0.1", "localhost", "::1"):
         warnings.append(
             f"impact: imports are on (IMPACT_ALLOW_WRITES) and the page listens on {address}: "
             "anyone who can reach it can change the stored records"
@@ -316,7 +336,11 @@ def run(args: argparse.Namespace) -> int:
         return synth_main(["--incidents", str(args.incidents), "--seed", str(args.seed), "--out", args.out])
     settings = Settings.from_env()
     if args.command == "import":
-        return run_import(args, settings)
+        return run_import(args, settings)  # the shell's user is the operator: not gated by a role
+    if args.command == "users":
+        from dashboard.io.users_command import run_users
+
+        return run_users(args, settings)
     from dashboard.query.totals import filter_problems
 
     filters = filters_from(args)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.ui import shared
+from dashboard.ui import shared, signin
 
 st.set_page_config(page_title="Attacks on civilian infrastructure", layout="wide")
 shared.vendor_assets()
+# Before any page: with IMPACT_AUTH=form an unsigned session gets the form and nothing else.
+signin.gate(shared.settings())
 page = st.navigation(
     [
         st.Page("overview.py", title="Map and totals", default=True),

@@ -21,11 +21,12 @@ from dashboard.map.view import layers_for_mask, needs_view
 from dashboard.query.aggregate import MapView
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
-from dashboard.ui import shared
+from dashboard.ui import shared, signin
 from dashboard.views import charts
 from dashboard.views.tiles import outages_note, tiles
 from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
+signin.require("read")  # on the server, before any record is read
 TABLE_ROWS = 1_000
 
 
