@@ -199,3 +199,12 @@ def test_cli_asks_twice_and_refuses_differing_passwords(tmp_path, monkeypatch, c
 def test_the_password_is_never_an_argument():
     with pytest.raises(SystemExit):
         cli.parser().parse_args(["users", "add", "reader", "--role", "viewer", "--password", PASSWORD])
+
+
+def test_serve_warns_about_open_writes_only_without_sign_in():
+    _, warnings = cli.serve_environment(["--server.address", "0.0.0.0"], {"IMPACT_ALLOW_WRITES": "1"})
+    assert warnings
+    _, warnings = cli.serve_environment(
+        ["--server.address", "0.0.0.0"], {"IMPACT_ALLOW_WRITES": "1", "IMPACT_AUTH": "form"}
+    )
+    assert warnings == []
