@@ -119,3 +119,10 @@ def test_public_mode_shows_data_and_refuses_import(app, monkeypatch):
     at.switch_page("import_page.py").run()
     assert [e.value for e in at.error] == ["Importing needs the analyst role: this server is a public, read-only view."]
     assert not at.get("file_uploader")
+
+
+def test_an_unknown_auth_mode_stops_the_page_with_a_message(app, monkeypatch):
+    monkeypatch.setenv("IMPACT_AUTH", "open-sesame")
+    at = app.run()
+    assert any("IMPACT_AUTH" in e.value for e in at.error)
+    assert not at.metric and not at.text_input  # fails closed: no data, no form
