@@ -104,6 +104,9 @@ def parser() -> argparse.ArgumentParser:
         help="current: print the store's schema revision and the one this version reads; "
         "upgrade: apply the missing migrations (back the store up first)",
     )
+    from dashboard.io.users_command import add_users_commands
+
+    add_users_commands(commands)
     commands.add_parser(
         "serve",
         help="start the dashboard; other options go to Streamlit (e.g. --server.port 8600)",
@@ -213,7 +216,11 @@ def serve_environment(streamlit_args: list[str], environ: dict[str, str]) -> tup
         env.setdefault(name, value)
     address = _option(streamlit_args, "server.address") or env["STREAMLIT_SERVER_ADDRESS"]
     warnings = []
-    if is_true(env.get("IMPACT_ALLOW_WRITES", "")) and address not in ("127.0.0.1", "localhost", "::1"):
+    open_writes = is_true(env.get("IMPACT_ALLOW_WRITES", "")) and env.get("IMPACT_AUTH", "").strip().casefold() in (
+        "",
+        "none",
+    )  # with sign-in (form) the page checks each role; public never writes
+    if open_writes and address not in ("127.0.0.1", "localhost", "::1"):
         warnings.append(
             f"impact: imports are on (IMPACT_ALLOW_WRITES) and the page listens on {address}: "
             "anyone who can reach it can change the stored records"
@@ -301,49 +308,6 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if any(r.rejected for r in reports) else 0
 
 
-def run_db(action: str, settings: Settings) -> int:
-    """``impact db current|upgrade``: the only command that changes an existing store's schema."""
-    from dashboard.store.health import ensure_sound
-    from dashboard.store.migrate import current_revision, head_revision, upgrade
-    from dashboard.store.sql import create_engine, use_rollback_journal
-
-    engine = create_engine(settings.db_url)
-    ensure_sound(engine, settings.cache_dir)
-    head = head_revision()
-    if action == "current":
-        stored = current_revision(engine)
-        print(f"store: {stored or 'empty (no tables yet)'}; this version reads: {head}")
-        return 0
-    use_rollback_journal(engine)
-    before, after = upgrade(engine)
-    print(f"upgraded the store from {before or 'empty'} to {after}" if before != after else f"already at {after}")
-    return 0
-
-
-def run_links(args: argparse.Namespace, settings: Settings) -> int:
-    """``impact links``: list, accept or reject proposals; exit 2 for an unknown link id."""
-    from dashboard.io import links
-    from dashboard.io.open import open_store
-    from dashboard.store.links import UnknownLink
-
-    engine = open_store(settings)
-    if args.pending:
-        table = links.pending(engine, settings)
-        rows = table.to_dict("records")
-        text = "\n".join(f"{r['link_id']}  {r['score']:.2f}  {r['method']:<7}  {r['reason']}" for r in rows)
-        print(json.dumps(rows, indent=2) if args.json else (text or "no links waiting for review"))
-        return 0
-    try:
-        decided = (links.accept if args.accept else links.reject)(engine, settings, args.accept or args.reject)
-    except UnknownLink as exc:
-        print(f"impact: no proposed link has the id {exc.args[0]!r} (see impact links --pending)", file=sys.stderr)
-        return 2
-    text = f"{decided['status']} {decided['link_id']}: {decided['from_asset_id']} -> {decided['to_asset_id']}"
-    text += "".join(f"\nalso rejected {other} (the same hit)" for other in decided["also_rejected"])
-    print(json.dumps(decided, indent=2, default=str) if args.json else text)
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a known fault prints one line and returns its exit code (README: Exit codes)."""
     from dashboard.store.health import fault_for
@@ -377,11 +341,19 @@ def run(args: argparse.Namespace) -> int:
         return synth_main(["--incidents", str(args.incidents), "--seed", str(args.seed), "--out", args.out])
     settings = Settings.from_env()
     if args.command == "import":
-        return run_import(args, settings)
+        return run_import(args, settings)  # the shell's user is the operator: not gated by a role
     if args.command == "db":
+        from dashboard.io.store_commands import run_db
+
         return run_db(args.action, settings)
     if args.command == "links":
+        from dashboard.io.store_commands import run_links
+
         return run_links(args, settings)
+    if args.command == "users":
+        from dashboard.io.users_command import run_users
+
+        return run_users(args, settings)
     from dashboard.query.totals import filter_problems
 
     filters = filters_from(args)

@@ -97,6 +97,9 @@ class Settings:
     upload_quota_mb: float = 500.0
     import_lock_timeout: float = 30.0
     refresh_seconds: float = 5.0
+    auth: str = "none"
+    users_file: Path | None = None
+    session_minutes: float = 480.0
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -131,7 +134,7 @@ class Settings:
         ),
         "allow_writes": (
             "IMPACT_ALLOW_WRITES",
-            "1 turns on the page's import page (anyone who reaches the page can import); default off",
+            "1 turns on the page's import page; default off, on with IMPACT_AUTH=form (roles decide), never public",
         ),
         "sources_dir": (
             "IMPACT_SOURCES_DIR",
@@ -154,12 +157,25 @@ class Settings:
             "how often an open page checks the store for new data (an import or a correction by any process or "
             "the command line) and redraws with it; default 5, 0 for never",
         ),
+        "auth": (
+            "IMPACT_AUTH",
+            "who may use the page: none (no sign-in, as on a laptop), form (sign-in form, roles), public (read-only)",
+        ),
+        "users_file": (
+            "IMPACT_USERS_FILE",
+            "the sign-in form's users and argon2 hashes (TOML, mode 0600); default IMPACT_HOME/users.toml",
+        ),
+        "session_minutes": (
+            "IMPACT_SESSION_MINUTES",
+            "minutes a sign-in lasts before the form asks again; default 480",
+        ),
     }
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("IMPACT_HOME") or default_home())
+        auth = _auth_mode(env)
         return cls(
             home=home,
             db_url=env.get("IMPACT_DB_URL") or f"sqlite:///{home / 'impact.sqlite'}",
@@ -170,17 +186,53 @@ class Settings:
             tiles_attribution=env.get("IMPACT_TILES_ATTRIBUTION", ""),
             quarantine_dir=Path(env.get("IMPACT_QUARANTINE_DIR") or home / "rejected"),
             cache_dir=Path(env.get("IMPACT_CACHE_DIR") or home / "cache"),
-            allow_writes=is_true(env.get("IMPACT_ALLOW_WRITES", "")),
+            allow_writes=_allow_writes(env, auth),
             sources_dir=Path(env["IMPACT_SOURCES_DIR"]) if env.get("IMPACT_SOURCES_DIR") else None,
             upload_max_age_hours=_amount(env, "IMPACT_UPLOAD_MAX_AGE_HOURS", 24.0, "hours"),
             upload_quota_mb=_amount(env, "IMPACT_UPLOAD_QUOTA_MB", 500.0, "megabytes"),
             import_lock_timeout=seconds(env, "IMPACT_IMPORT_LOCK_TIMEOUT", 30.0),
             refresh_seconds=seconds(env, "IMPACT_REFRESH_SECONDS", 5.0),
+            auth=auth,
+            users_file=Path(env.get("IMPACT_USERS_FILE") or home / "users.toml"),
+            session_minutes=_amount(env, "IMPACT_SESSION_MINUTES", 480.0, "minutes"),
         )
 
 
 class SettingError(ValueError):
     """A setting whose value cannot be used; the command says which, and exits 2."""
+
+
+# How the page knows who is using it. "oidc" (Streamlit's st.login) is the next one: it will map an
+# identity provider's claim to a role in dashboard/io/users.py and be one more branch of ui/signin.py.
+AUTH_MODES = ("none", "form", "public")
+
+
+def _auth_mode(env: Mapping[str, str]) -> str:
+    """IMPACT_AUTH, refused when unknown: a typo must not leave a deployment open.
+
+    >>> _auth_mode({}), _auth_mode({"IMPACT_AUTH": " Form "})
+    ('none', 'form')
+    """
+    mode = env.get("IMPACT_AUTH", "").strip().casefold() or "none"
+    if mode not in AUTH_MODES:
+        raise SettingError(f"IMPACT_AUTH: {mode!r} is not one of {', '.join(AUTH_MODES)}")
+    return mode
+
+
+def _allow_writes(env: Mapping[str, str], auth: str) -> bool:
+    """Whether the page may write: public never; form unless IMPACT_ALLOW_WRITES says no; none only when it says yes.
+
+    >>> _allow_writes({}, "none"), _allow_writes({}, "form"), _allow_writes({"IMPACT_ALLOW_WRITES": "1"}, "public")
+    (False, True, False)
+    >>> _allow_writes({"IMPACT_ALLOW_WRITES": "0"}, "form")
+    False
+    """
+    text = env.get("IMPACT_ALLOW_WRITES", "")
+    if auth == "public":
+        return False
+    if auth == "form" and not text.strip():
+        return True  # signed-in users, each role checked by the page that writes
+    return is_true(text)
 
 
 def _amount(env: Mapping[str, str], name: str, default: float, unit: str) -> float:

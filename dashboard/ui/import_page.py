@@ -25,8 +25,11 @@ from dashboard.io.uploads import remove_upload, save_upload, uploads_dir
 from dashboard.records.load import read_header
 from dashboard.records.safe_text import markdown_text, plain_text, visible_controls
 from dashboard.store.health import Fault, fault_for
-from dashboard.ui import shared
+from dashboard.ui import shared, signin
 from dashboard.views.server_paths import file_name, without_server_paths
+
+# The role check, on the server, before anything else of this page runs (a viewer reaching /import by URL too).
+signin.require("import")
 
 # Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory
 # and a readable report both argue for files a few hundred thousand rows long at most.

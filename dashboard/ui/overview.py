@@ -22,7 +22,7 @@ from dashboard.query.aggregate import MapView
 from dashboard.query.registry import facilities_in_view
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
-from dashboard.ui import shared
+from dashboard.ui import shared, signin
 from dashboard.views import charts
 from dashboard.views.facility_table import facility_table
 from dashboard.views.filter_widgets import (
@@ -38,6 +38,7 @@ from dashboard.views.table import column_labels, column_width, reading_order
 from dashboard.views.tiles import HELP, NOT_REPORTED, Tile, facility_rows, outages_note, split_tiles, tiles
 from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
+signin.require("read")  # on the server, before any record is read
 TABLE_ROWS = 1_000
 MAP_HEIGHT = 520
 TILE_WIDTH = 160  # px: four in a row beside the sidebar, two on a phone
