@@ -4,8 +4,10 @@ Run by ``bench/firstdraw.py`` as ``streamlit run bench/pydeck_page.py`` with the
 ``IMPACT_*`` settings as the dashboard, so it reads the same store (through the same
 snapshot). It has the dashboard's Oblast filter in the sidebar and nothing else: the
 incidents' coordinates go to the browser and deck.gl grids them on the GPU (SwiftShader
-here). ``map_style=None``: no basemap, so nothing is fetched from another host (deck.gl
-itself ships inside Streamlit's frontend bundle).
+here). deck.gl ships inside Streamlit's frontend bundle (no CDN), but with ``map_style``
+None or empty Streamlit picks a Carto basemap style (basemaps.cartocdn.com): offline the
+bench blocks that request at once (its WARNING row), so the grid draws without a basemap,
+as ours draws without tiles.
 """
 
 from __future__ import annotations

@@ -4,10 +4,12 @@ The page builds a new folium map on each rerun (``st_folium`` adds the data laye
 map it is given), and folium renders it several times per rerun. Two costs repeat although
 their result does not change:
 
-- branca wraps every rendered piece of the map (the oblast outlines, the labels, the
-  legend: ~150 KB of JSON) in a new ``jinja2.Template`` and so tokenizes and compiles the
-  same text again on every rerun (about a quarter of a seed rerun's server time);
-  :func:`install` makes branca reuse the template compiled from the same text;
+- branca wraps every rendered piece of the map in a new ``jinja2.Template`` and so
+  tokenizes and compiles the same text again on every rerun (about a quarter of a seed
+  rerun's server time); :func:`install` makes branca reuse the template compiled from the
+  same text (within a rerun, where st_folium renders the same map three times, and across
+  reruns for the pieces that name no element). Building and rendering the base map twice
+  took 95-134 ms with it, 170-260 ms without (seed, shared machine);
 - the map's labels depend only on the boundaries: :func:`labels_for` computes them once.
 
 Examples
@@ -31,9 +33,11 @@ import jinja2
 from dashboard.map.labels import map_labels
 from geo.boundaries import Boundaries
 
-# Enough for the base map's pieces (a dozen) and a few filters' data layers; at 1M incidents a
-# data layer's text is up to ~500 KB, so this holds at most some tens of MB.
-TEMPLATES_KEPT = 48
+# A rerun compiles about 13 pieces, 6 of them distinct per map: the pieces that name the map's
+# elements recur within the rerun (st_folium renders the map three times), the rest on every
+# rerun. 32 covers a few reruns; at 1M incidents a data layer's piece is up to ~500 KB, so
+# this holds about 15 MB at most.
+TEMPLATES_KEPT = 32
 
 
 @functools.lru_cache(maxsize=TEMPLATES_KEPT)
