@@ -78,7 +78,14 @@ def _is_streamlit(pid: int) -> bool:
 class Server:
     """``python -m dashboard.cli serve`` (or ``command``) and the Streamlit process it starts."""
 
-    def __init__(self, env_extra: dict, log_path: Path, startup_cap_s: float, command: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        env_extra: dict,
+        log_path: Path,
+        startup_cap_s: float,
+        command: list[str] | None = None,
+        cwd: Path = ROOT,
+    ) -> None:
         self.port = free_port()
         env = dict(os.environ)
         env.update(env_extra)
@@ -91,7 +98,7 @@ class Server:
         self.process = subprocess.Popen(
             command or [sys.executable, "-m", "dashboard.cli", "serve"],
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

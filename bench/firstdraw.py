@@ -195,9 +195,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--boundary-file", type=Path, help="IMPACT_BOUNDARY_FILE (default: the bundled outlines)")
     parser.add_argument("--oblast", default=None, help="the filter change (default: Kherson Oblast / Kharkiv Oblast)")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--before-first", action="store_true", help="time the --before-ref page first, not last")
+    parser.add_argument(
+        "--before-ref",
+        default="none",
+        help="also time the page at this git commit (e.g. main), same run; 'none' to skip",
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
+    from bench import data as bench_data
     from bench import maps
     from geo.boundaries import load_boundaries
 
@@ -209,12 +216,22 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         chromium = browser.launch(playwright)
         pydeck = [sys.executable, "-m", "streamlit", "run", str(ROOT / "bench" / "pydeck_page.py")]
-        for name, command, signature in (("ours", None, ours_signature), ("pydeck", pydeck, deck_signature)):
+        pages = [("ours", None, ours_signature, ROOT), ("pydeck", pydeck, deck_signature, ROOT)]
+        if args.before_ref.lower() != "none":  # the same page at an earlier commit, in the same run
+            tree, commit = bench_data.baseline_tree(args.before_ref, ROOT / "var" / "bench")
+            results["before_commit"] = commit
+            if tree is not None:
+                before = ("before", [sys.executable, "-m", "dashboard.cli", "serve"], ours_signature, tree)
+                # Load on a shared machine drifts: run it first as well as last to see the order's share.
+                pages.insert(0, before) if args.before_first else pages.append(before)
+        for name, command, signature, cwd in pages:
             log(f"{name}: starting the server")
             # The dashboard's own config turns usage statistics off; the baseline page gets the same.
             quiet = env | {"STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+            if cwd != ROOT:
+                quiet["PYTHONPATH"] = str(cwd)
             started = time.perf_counter()
-            server = browser.Server(quiet, work / f"firstdraw-{name}.log", 120, command=command)
+            server = browser.Server(quiet, work / f"firstdraw-{name}.log", 120, command=command, cwd=cwd)
             startup_s = time.perf_counter() - started  # until the health check answers
             try:
                 results[name] = measure_page(chromium, server, signature, oblast, args.repeat, args.cap)
@@ -258,6 +275,19 @@ def rows_for(results: dict, label: str) -> list[Row]:
         Row(f"g. websocket bytes of the first visit ({label})", "KB", ours[0]["ws_bytes"] / 1e3,
             deck[0]["ws_bytes"] / 1e3, 2000.0, baseline_name=deck_name),
     ]  # fmt: skip
+    if "before" in results:
+        before, name = results["before"]["visits"], f"the same page at {results['before_commit'][:7]}, same run"
+        rows += [
+            Row(f"g. first visit after server start → map drawn ({label})", "s", ours[0]["drawn_s"],
+                before[0]["drawn_s"], first_target, baseline_name=name),
+            Row(f"g. later visit → map drawn, median ({label})", "s", _median([v["drawn_s"] for v in ours[1:]]),
+                _median([v["drawn_s"] for v in before[1:]]), later_target, baseline_name=name),
+            Row(f"g. oblast change → tiles and map redrawn, median ({label})", "s",
+                _median([v.get("change_s") for v in ours]), _median([v.get("change_s") for v in before]), 1.0,
+                baseline_name=name),
+            Row(f"g. websocket bytes of the first visit ({label})", "KB", ours[0]["ws_bytes"] / 1e3,
+                before[0]["ws_bytes"] / 1e3, 2000.0, baseline_name=name),
+        ]  # fmt: skip
     blocked = sorted({url for v in ours + deck for url in v["blocked"]})
     if blocked:
         rows.append(Row("g. WARNING: a page asked other hosts", "", ours_note="; ".join(blocked[:5])))
