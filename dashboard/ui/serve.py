@@ -52,6 +52,10 @@ def warm(wait_for_runtime: bool = True) -> dict:
         ``seconds`` and the number of ``incidents`` warmed, or ``error``.
     """
     started = time.perf_counter()
+    # Streamlit warns once per cached call made outside a page run; here that is the point.
+    context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    level = context_log.level
+    context_log.setLevel(logging.ERROR)
     try:
         # After the runtime exists: caches made before it would not be the page's, and the
         # imports below would hold up the server's own start (its health check).
@@ -84,8 +88,14 @@ def warm(wait_for_runtime: bool = True) -> dict:
     except Exception:  # the page does the same work on its first visit, and reports any fault
         log.warning("warm-up at server start failed; the first visit does the work", exc_info=True)
         return {"error": "failed", "seconds": time.perf_counter() - started}
+    finally:
+        context_log.setLevel(level)
     seconds = time.perf_counter() - started
-    log.info("warm-up at server start: %s incidents ready in %.1f s", f"{len(records.incidents):,}", seconds)
+    # On stderr, like Streamlit's own start-up lines (the root logger shows warnings only).
+    print(
+        f"impact serve: the first page is ready ({len(records.incidents):,} incidents, {seconds:.1f} s)",
+        file=sys.stderr,
+    )
     return {"seconds": seconds, "incidents": len(records.incidents)}
 
 
