@@ -55,12 +55,12 @@ def warm(wait_for_runtime: bool = True) -> dict:
     # Streamlit warns once per cached call made outside a page run; here that is the point.
     context_log = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
     level = context_log.level
-    context_log.setLevel(logging.ERROR)
     try:
         # After the runtime exists: caches made before it would not be the page's, and the
         # imports below would hold up the server's own start (its health check).
         if wait_for_runtime and not _runtime_started(RUNTIME_WAIT_S):
             return {"error": "Streamlit's runtime did not start"}
+        context_log.setLevel(logging.ERROR)  # after the start: Streamlit sets its loggers' levels then
         # Not streamlit_folium: it registers its component only when imported inside a page
         # run, and a module imported here would stay unregistered (the map would not load).
         import altair  # noqa: F401
