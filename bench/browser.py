@@ -76,9 +76,16 @@ def _is_streamlit(pid: int) -> bool:
 
 
 class Server:
-    """``python -m dashboard.cli serve`` and the Streamlit process it starts."""
+    """``python -m dashboard.cli serve`` (or ``command``) and the Streamlit process it starts."""
 
-    def __init__(self, env_extra: dict, log_path: Path, startup_cap_s: float) -> None:
+    def __init__(
+        self,
+        env_extra: dict,
+        log_path: Path,
+        startup_cap_s: float,
+        command: list[str] | None = None,
+        cwd: Path = ROOT,
+    ) -> None:
         self.port = free_port()
         env = dict(os.environ)
         env.update(env_extra)
@@ -89,9 +96,9 @@ class Server:
         )
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "serve"],
+            command or [sys.executable, "-m", "dashboard.cli", "serve"],
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

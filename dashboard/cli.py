@@ -236,7 +236,8 @@ def serve(streamlit_args: list[str]) -> int:
     env, warnings = serve_environment(streamlit_args, dict(os.environ))
     for warning in warnings:
         print(warning, file=sys.stderr)
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT), *streamlit_args]
+    # Streamlit, with the page's work done in the background while it starts (dashboard.ui.serve).
+    command = [sys.executable, "-m", "dashboard.ui.serve", str(APP_SCRIPT), *streamlit_args]
     # Become Streamlit rather than wait for it: a SIGTERM to `impact serve` then stops the
     # server itself instead of leaving it running without a parent.
     os.execve(sys.executable, command, env)

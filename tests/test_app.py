@@ -99,8 +99,28 @@ def test_download_and_sources_are_on_the_page(app):
     at = app.run()
     assert any("incidents" in caption.value for caption in at.caption)
     assert [tab.label for tab in at.tabs] == ["Map", "Timeline", "Incidents", "Sources"]
+    at.session_state["page_tab"] = "Sources"  # what a click on the tab does
+    at.run()
     sources_tab = at.tabs[3]
     assert any("descriptive title" in h.value for h in sources_tab.subheader)
+
+
+def test_a_tab_is_built_only_once_opened(app):
+    """The first page sends the map, not the charts and tables of the tabs behind it."""
+    at = app.run()
+    assert not at.exception
+    timeline, table = at.tabs[1], at.tabs[2]
+    assert not timeline.subheader and not table.dataframe and not table.get("download_button")
+    assert at.get("vega_lite_chart") == [] and at.dataframe.len == 0
+    at.session_state["page_tab"] = "Timeline"
+    at.run()
+    assert [h.value for h in at.tabs[1].subheader][:1] == ["Attacks per day"]
+    assert len(at.tabs[1].get("vega_lite_chart")) == 3
+    at.session_state["page_tab"] = "Incidents"
+    at.run()
+    assert at.tabs[2].dataframe.len == 1 and len(at.tabs[2].get("download_button")) == 4
+    # The map runs whichever tab is open, so it stays mounted with its view.
+    assert len(at.tabs[0].get("component_instance")) == 1
 
 
 def test_import_page_states_limits_and_formats(app, monkeypatch):

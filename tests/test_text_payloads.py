@@ -48,6 +48,9 @@ def test_sources_tab_shows_payloads_literally(tmp_path, monkeypatch, boundary_fi
     monkeypatch.setenv("IMPACT_BOUNDARY_FILE", str(boundary_file))
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert not at.exception
+    at.session_state["page_tab"] = "Sources"  # the tab's content is built once it is opened
+    at.run()
+    assert not at.exception
     shown_as_text = " ".join(t.value for t in at.text)
     for payload in ("{{7*7}}", "`code` and ```fence```", "![x](http://evil.example/p.png)"):
         assert payload in shown_as_text, payload

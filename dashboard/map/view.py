@@ -43,9 +43,10 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     merge_spots,
 )
 from dashboard.map.fit import ATTRIBUTION_ROOM_PX, FIT_PADDING_PX, FitView
-from dashboard.map.labels import LabelLayer, map_labels
+from dashboard.map.labels import LabelLayer
 from dashboard.map.registry import RegistryLayer, registry_features
 from dashboard.map.registry import credits as registry_credits
+from dashboard.map.render_cache import install, labels_for
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
 from dashboard.query.index import index_of
@@ -64,6 +65,7 @@ ZOOM_SNAP = 0.25
 # The legend starts open on maps at least this wide, folded on narrower ones.
 LEGEND_OPEN_FROM_PX = 700
 APPROX_RADIUS_M = 60_000
+install()  # the parts of the map that are the same every rerun are compiled once
 
 
 class DataLayer(MacroElement):
@@ -284,7 +286,7 @@ def base_map(boundaries: Boundaries, tiles_url: str = "", tiles_attribution: str
     # Place names without tiles; sent once here, since they do not change with the filters.
     attributions.append(GEONAMES_ATTRIBUTION)
     MapNotes(legend_html(boundaries.note), attributions).add_to(m)
-    LabelLayer(map_labels(boundaries)).add_to(m)
+    LabelLayer(labels_for(boundaries)).add_to(m)
     return m
 
 

@@ -185,7 +185,12 @@ def filtered() -> pd.DataFrame:
     return records.incidents[mask]
 
 
-map_tab, timeline_tab, table_tab, sources_tab = st.tabs(["Map", "Timeline", "Incidents", "Sources"])
+# Only the open tab's content runs (on_change="rerun"; the map always runs, so it stays mounted):
+# hidden charts and tables cost the server their build and the browser their code and rendering.
+map_tab, timeline_tab, table_tab, sources_tab = st.tabs(
+    ["Map", "Timeline", "Incidents", "Sources"], key="page_tab", on_change="rerun"
+)
+first_rows = records.incidents.iloc[np.flatnonzero(mask)[:TABLE_ROWS]]
 with map_tab:
     if not boundaries.available:
         st.info(boundaries.note)
@@ -238,73 +243,82 @@ with map_tab:
             st.caption("How many the filtered incidents hit")
             st.dataframe(facility_table(registered), hide_index=True, width="stretch")
 with timeline_tab:
-    per_day = shared.timeline(settings.db_url, version, filters)
-    for title, chart in (
-        ("Attacks per day", charts.attacks_chart(per_day)),
-        ("Killed and injured per day, as reported", charts.casualties_chart(per_day)),
-        ("People cut off per day, by service", charts.cut_off_chart(shared.cut_off(settings.db_url, version, filters))),
-    ):
-        st.subheader(title)
-        if chart is None:
-            st.info("Nothing to show for these filters.")
-        else:
-            st.altair_chart(chart, width="stretch")
+    if timeline_tab.open:  # a tab's content is built only while it is open (Streamlit's lazy tabs)
+        per_day = shared.timeline(settings.db_url, version, filters)
+        for title, chart in (
+            ("Attacks per day", charts.attacks_chart(per_day)),
+            ("Killed and injured per day, as reported", charts.casualties_chart(per_day)),
+            (
+                "People cut off per day, by service",
+                charts.cut_off_chart(shared.cut_off(settings.db_url, version, filters)),
+            ),
+        ):
+            st.subheader(title)
+            if chart is None:
+                st.info("Nothing to show for these filters.")
+            else:
+                st.altair_chart(chart, width="stretch")
 with table_tab:
-    first_rows = records.incidents.iloc[np.flatnonzero(mask)[:TABLE_ROWS]]
-    if shown_count > TABLE_ROWS:
-        st.caption(f"The first {TABLE_ROWS:,} of {shown_count:,} rows; the downloads hold all of them.")
-    table = export_frame(first_rows)
-    # Words on the page; the downloads keep the schema's column names (exports are for machines).
-    labels = column_labels(table.columns)
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_order=reading_order(table.columns),
-        placeholder=NOT_REPORTED,  # a casualty figure the source does not give: never blank, never 0
-        column_config={
-            name: st.column_config.Column(label, width=column_width(name)) for name, label in labels.items()
-        },
-    )
-    st.caption("Downloads hold exactly the filtered rows. Text a spreadsheet would run as a formula starts with '.")
-    csv_column, hxl_column, geojson_column, meta_column = st.columns(4)
-    # Files are made only when clicked (deferred), so large views do not slow every rerun.
-    csv_column.download_button(
-        "CSV", lambda: to_csv_bytes(filtered()), file_name="incidents_filtered.csv", mime="text/csv", on_click="ignore"
-    )
-    hxl_column.download_button(
-        "CSV with HXL tags",
-        lambda: hxl_csv_bytes(filtered()),
-        file_name="incidents_filtered_hxl.csv",
-        mime="text/csv",
-        on_click="ignore",
-    )
-    geojson_column.download_button(
-        "GeoJSON",
-        lambda: geojson_bytes(filtered(), records),
-        file_name="incidents_filtered.geojson",
-        mime="application/geo+json",
-        on_click="ignore",
-    )
-    meta_column.download_button(
-        "Metadata (filters, attribution)",
-        lambda: json.dumps(export_metadata(records, filters, incidents=filtered()), indent=2, default=str),
-        file_name="incidents_filtered.meta.json",
-        mime="application/json",
-        on_click="ignore",
-    )
-with sources_tab:
-    # Record text is never Markdown or HTML here: a title is an escaped heading, the rest plain text.
-    for source in records.sources.itertuples():
-        st.subheader(markdown_text(source.title))
-        st.text(
-            f"Publisher: {plain_text(source.publisher) or 'not stated'}. "
-            f"Dates as stated: {plain_text(source.dates_as_stated)}"
+    if table_tab.open:
+        if shown_count > TABLE_ROWS:
+            st.caption(f"The first {TABLE_ROWS:,} of {shown_count:,} rows; the downloads hold all of them.")
+        table = export_frame(first_rows)
+        # Words on the page; the downloads keep the schema's column names (exports are for machines).
+        labels = column_labels(table.columns)
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_order=reading_order(table.columns),
+            placeholder=NOT_REPORTED,  # a casualty figure the source does not give: never blank, never 0
+            column_config={
+                name: st.column_config.Column(label, width=column_width(name)) for name, label in labels.items()
+            },
         )
-        for label, value in (("Link", getattr(source, "url", "")), ("Credit", getattr(source, "attribution", ""))):
-            if value:
-                st.text(f"{label}: {plain_text(value)}")
-        if source.notes:
-            st.text(plain_text(source.notes))
-    st.subheader("Records in view and the sentence each was coded from")
-    st.dataframe(quotes_in_view(records, first_rows), hide_index=True, width="stretch")
+        st.caption("Downloads hold exactly the filtered rows. Text a spreadsheet would run as a formula starts with '.")
+        csv_column, hxl_column, geojson_column, meta_column = st.columns(4)
+        # Files are made only when clicked (deferred), so large views do not slow every rerun.
+        csv_column.download_button(
+            "CSV",
+            lambda: to_csv_bytes(filtered()),
+            file_name="incidents_filtered.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        hxl_column.download_button(
+            "CSV with HXL tags",
+            lambda: hxl_csv_bytes(filtered()),
+            file_name="incidents_filtered_hxl.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        geojson_column.download_button(
+            "GeoJSON",
+            lambda: geojson_bytes(filtered(), records),
+            file_name="incidents_filtered.geojson",
+            mime="application/geo+json",
+            on_click="ignore",
+        )
+        meta_column.download_button(
+            "Metadata (filters, attribution)",
+            lambda: json.dumps(export_metadata(records, filters, incidents=filtered()), indent=2, default=str),
+            file_name="incidents_filtered.meta.json",
+            mime="application/json",
+            on_click="ignore",
+        )
+with sources_tab:
+    if sources_tab.open:
+        # Record text is never Markdown or HTML here: a title is an escaped heading, the rest plain text.
+        for source in records.sources.itertuples():
+            st.subheader(markdown_text(source.title))
+            st.text(
+                f"Publisher: {plain_text(source.publisher) or 'not stated'}. "
+                f"Dates as stated: {plain_text(source.dates_as_stated)}"
+            )
+            for label, value in (("Link", getattr(source, "url", "")), ("Credit", getattr(source, "attribution", ""))):
+                if value:
+                    st.text(f"{label}: {plain_text(value)}")
+            if source.notes:
+                st.text(plain_text(source.notes))
+        st.subheader("Records in view and the sentence each was coded from")
+        st.dataframe(quotes_in_view(records, first_rows), hide_index=True, width="stretch")

@@ -96,13 +96,21 @@ def choices(db_url: str, version: int) -> dict[str, list[str]]:
     return values(records(db_url, version))
 
 
+@st.cache_data(max_entries=8)
+def unresolved_incidents(db_url: str, version: int) -> int:
+    """Incidents whose place is not one GeoNames place: a count over all records, the same for every filter."""
+    from dashboard.query.places import unresolved_places
+
+    return unresolved_places(records(db_url, version))["incidents"]
+
+
 @st.cache_data(max_entries=64)
 def place_notes(db_url: str, version: int, cities: tuple[str, ...], oblasts: tuple[str, ...]) -> list[str]:
     """What the page says about places: unresolved record places, and city filters GeoNames lacks."""
-    from dashboard.query.places import unknown_cities, unresolved_places
+    from dashboard.query.places import unknown_cities
 
     current = records(db_url, version)
-    unresolved = unresolved_places(current)["incidents"]
+    unresolved = unresolved_incidents(db_url, version)
     notes = unknown_cities(current, cities, oblasts)
     if unresolved:
         notes.append(
