@@ -111,7 +111,8 @@ def test_a_tab_is_built_only_once_opened(app):
     assert not at.exception
     timeline, table = at.tabs[1], at.tabs[2]
     assert not timeline.subheader and not table.dataframe and not table.get("download_button")
-    assert at.get("vega_lite_chart") == [] and at.dataframe.len == 0
+    # The only table on the first page is the facilities-by-type one beside the map (the map tab's).
+    assert at.get("vega_lite_chart") == [] and at.tabs[3].dataframe.len == 0 and at.tabs[0].dataframe.len == 1
     at.session_state["page_tab"] = "Timeline"
     at.run()
     assert [h.value for h in at.tabs[1].subheader][:1] == ["Attacks per day"]
