@@ -143,6 +143,10 @@ def test_casualty_tiles_show_coverage_and_not_reported_and_service_tiles_peak_an
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and _tiles(page).get("Attacks") != "1":
         page.wait_for_timeout(250)
+    # Children killed is under "All totals" (the headline row has four): opened like a user.
+    summary = page.get_by_text("All totals", exact=True).bounding_box()
+    page.mouse.click(summary["x"] + summary["width"] / 2, summary["y"] + summary["height"] / 2)
+    page.get_by_text("Projectiles launched", exact=True).wait_for(timeout=10_000)
     tiles, captions = _tiles(page), _captions(page)
     assert tiles["Attacks"] == "1"
     assert tiles["Killed"] == "not reported" and tiles["Children killed"] == "not reported"

@@ -75,6 +75,8 @@ def test_page_shows_headline_tiles_and_the_rest_in_all_totals(app, records):  # 
 
 def test_incident_table_keeps_schema_columns_with_human_labels(app):  # noqa: F811
     at = app.run()
+    at.session_state["page_tab"] = "Incidents"  # tabs are built only when opened
+    at.run()
     table = next(frame for frame in at.dataframe if "event_date" in frame.value.columns)
     # The data (and the CSV made from it) keep the schema's names; the labels are column_config.
     assert "quote" in table.value.columns

@@ -239,8 +239,7 @@ with map_tab:
         else:
             st.caption("No facility hit is recorded for these filters.")
         if registered:
-            st.markdown("**Registered facilities in view**")
-            st.caption("How many the filtered incidents hit")
+            st.caption("Registered facilities in the map's view, and how many the filtered incidents hit")
             st.dataframe(facility_table(registered), hide_index=True, width="stretch")
 with timeline_tab:
     if timeline_tab.open:  # a tab's content is built only while it is open (Streamlit's lazy tabs)
