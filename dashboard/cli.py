@@ -128,45 +128,6 @@ def filters_from(args: argparse.Namespace):
     )
 
 
-def format_summary(totals: dict, unresolved: dict[str, int] | None = None) -> str:
-    """Totals as aligned text lines; ``unresolved`` adds how many records' places GeoNames lacks."""
-    lines = []
-    reported = totals.get("reported", {})
-    for key, value in totals.items():
-        if key == "reported":
-            continue  # said beside each casualty figure
-        if key in reported:
-            count, attacks = reported[key], totals["attacks"]
-            if attacks and not count:
-                lines.append(f"{key:<28}{'not reported':>12}  (no figure in {attacks:,} attacks)")
-            elif count < attacks:
-                lines.append(f"{key:<30}{value:>10,}  (reported for {count:,} of {attacks:,} attacks)")
-            else:
-                lines.append(f"{key:<30}{value:>10,}")
-        elif key == "people_cut_off":
-            lines.append(f"{key}:  (at peak / on the end date / person-days)")
-            lines += [
-                f"  {name:<28}{f['at_peak']:>10,} / {f['on_end_date']:,} / {f['person_days']:,}"
-                for name, f in value.items()
-            ] or ["  (none)"]
-        elif key == "registry_facilities":  # only when a facility registry was imported
-            if value:
-                lines.append(f"{key}:  (registered / hit by these incidents)")
-                lines += [f"  {name:<28}{f['registered']:>10,} / {f['hit']:,}" for name, f in value.items()]
-        elif isinstance(value, dict):
-            lines.append(f"{key}:")
-            lines += [f"  {name:<28}{count:>10,}" for name, count in value.items()] or ["  (none)"]
-        else:
-            lines.append(f"{key:<30}{value:>10,}")
-    lines.append("(projectiles_launched counts launches in the date range; place filters do not narrow it)")
-    if unresolved is not None:
-        lines.append(
-            f"unresolved places: {unresolved['incidents']:,} incident(s), {unresolved['assets']:,} asset(s) name a "
-            "place that is not one GeoNames place; a city filter finds them only by their own spelling"
-        )
-    return "\n".join(lines)
-
-
 # Streamlit settings `impact serve` fixes unless the caller sets them (a command-line option
 # or a STREAMLIT_* variable): closed by default, nothing fetched, no tracebacks in the browser.
 SERVE_DEFAULTS = {
@@ -369,11 +330,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "summary":
             from dashboard.query.places import unknown_cities, unresolved_places
+            from dashboard.views.summary_text import summary_lines
 
             totals = summarize(records, filters)
             for note in unknown_cities(records, filters.cities, filters.oblasts):
                 print(f"impact: {note}", file=sys.stderr)  # the totals still print: zero is an answer
-            print(json.dumps(totals, indent=2) if args.json else format_summary(totals, unresolved_places(records)))
+            print(json.dumps(totals, indent=2) if args.json else summary_lines(totals, unresolved_places(records)))
         elif args.command == "export":
             return run_export(args, settings, records, filters)
     except UnknownOblastError as exc:

@@ -151,7 +151,7 @@ def test_casualty_tiles_show_coverage_and_not_reported_and_service_tiles_peak_an
     assert tiles["Attacks"] == "1"
     assert tiles["Killed"] == "not reported" and tiles["Children killed"] == "not reported"
     assert tiles["Injured"] == "6"
-    assert "no figure in 1 attacks" in captions
+    assert "no figure in 1 attack" in captions
     assert "Without heating" not in tiles  # no heating cut off in Odesa
     page.screenshot(path=str(_artifacts() / "tiles-odesa.png"), full_page=True)
 

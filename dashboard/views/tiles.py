@@ -67,10 +67,19 @@ class Tile:
         return NOT_REPORTED if self.value is None else f"{self.value:,}"
 
 
+def attacks_text(count: int) -> str:
+    """ "1 attack", "2 attacks": the words the tiles and the command line use.
+
+    >>> attacks_text(1), attacks_text(1200)
+    ('1 attack', '1,200 attacks')
+    """
+    return f"{count:,} attack" + ("" if count == 1 else "s")
+
+
 def _casualty_tile(key: str, totals: dict) -> Tile:
     attacks, reported = totals["attacks"], totals["reported"][key]
     if attacks and not reported:
-        return Tile(key, LABELS[key], None, HELP[key], f"no figure in {attacks:,} attacks")
+        return Tile(key, LABELS[key], None, HELP[key], f"no figure in {attacks_text(attacks)}")
     detail = f"reported for {reported:,} of {attacks:,} attacks" if reported < attacks else ""
     return Tile(key, LABELS[key], totals[key], HELP[key], detail)
 
