@@ -72,6 +72,13 @@ def parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", dest="export_format", choices=["csv", "geojson"], default="csv", help="file format")
     export.add_argument("--hxl", action="store_true", help="add an HXL hashtag row under the CSV header")
+    for command in (summary, export):
+        command.add_argument(
+            "--as-role",
+            choices=["viewer", "analyst"],
+            help="what that role may see (a viewer gets no exact site, no sensitive column); "
+            "default viewer with IMPACT_AUTH=public, else analyst (the shell's user is the operator)",
+        )
     importer = commands.add_parser("import", help="import a CSV file (or a folder of record files) into the store")
     importer.add_argument("file", metavar="FILE", help="CSV file, or a folder of canonical record files")
     formats = input_formats()
@@ -326,7 +333,10 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "export" and args.out and not Path(args.out).resolve().parent.is_dir():
         print(f"impact: the folder {Path(args.out).parent} does not exist (create it first)", file=sys.stderr)
         return 2
-    records = load_records(open_store(settings), settings)
+    from dashboard.query.exposure import records_for_role
+
+    role = args.as_role or ("viewer" if settings.auth == "public" else "analyst")
+    records = records_for_role(load_records(open_store(settings), settings), role, settings.viewer_grid_km)
     try:
         if args.command == "summary":
             from dashboard.query.places import unknown_cities, unresolved_places

@@ -100,6 +100,7 @@ class Settings:
     auth: str = "none"
     users_file: Path | None = None
     session_minutes: float = 480.0
+    viewer_grid_km: float = 10.0
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -169,6 +170,11 @@ class Settings:
             "IMPACT_SESSION_MINUTES",
             "minutes a sign-in lasts before the form asks again; default 480",
         ),
+        "viewer_grid_km": (
+            "IMPACT_VIEWER_GRID_KM",
+            "grid cell (km) a site a viewer sees is moved to the centre of when no GeoNames settlement is known; "
+            "default 10",
+        ),
     }
 
     @classmethod
@@ -195,6 +201,7 @@ class Settings:
             auth=auth,
             users_file=Path(env.get("IMPACT_USERS_FILE") or home / "users.toml"),
             session_minutes=_amount(env, "IMPACT_SESSION_MINUTES", 480.0, "minutes"),
+            viewer_grid_km=_amount(env, "IMPACT_VIEWER_GRID_KM", 10.0, "km"),
         )
 
 

@@ -94,6 +94,19 @@ def place_population(key: str) -> int:
     return int(place.population) if place is not None else 0
 
 
+def place_point(key: str) -> tuple[float, float] | None:
+    """(latitude, longitude) of the settlement centre a key names; None for an unresolved key or a blank.
+
+    >>> place_point("geonames:703448") is not None  # Kyiv
+    True
+    >>> place_point("unresolved:atlantis") is None
+    True
+    """
+    match = _ID_TEXT.fullmatch(key.removeprefix(GEONAMES_PREFIX)) if key.startswith(GEONAMES_PREFIX) else None
+    place = _places_by_id().get(int(match.group(1))) if match else None
+    return (float(place.latitude), float(place.longitude)) if place is not None else None
+
+
 # ---------------------------------------------------------------- records
 
 

@@ -32,7 +32,7 @@ def column_tables() -> str:
                 allowed += "; the column may be left out of the file"
             parts.append(
                 f"| `{name}` | {spec.column_kind.docs_type} | {spec.unit or ''} | {'yes' if spec.required else 'no'} "
-                f"| {allowed} | {spec.doc} |"
+                f"| {allowed} | {spec.doc}{' Withheld from viewers.' if spec.sensitive else ''} |"
             )
         parts.append("")
     return "\n".join(parts).rstrip() + "\n"

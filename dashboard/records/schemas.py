@@ -146,6 +146,7 @@ class ColumnSpec:
     unique: bool = False
     references: str = ""  # "table.column" this id must exist in
     header_optional: bool = False  # a file may leave the column out; it then reads as blank
+    sensitive: bool = False  # withheld (blanked) from viewers: dashboard.query.exposure
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -249,11 +250,15 @@ class IncidentSchema(RecordSchema):
             "text",
             "The source's own identifier of the event, as given (not trusted to be unique).",
             header_optional=True,
+            sensitive=True,
         ),
         "source_url": ColumnSpec("text", "Link to the source's page for this event.", header_optional=True),
         "quote": ColumnSpec("text", _QUOTE_DOC, required=True),
         "notes": ColumnSpec(
-            "text", "Coder's caveats, e.g. that ACLED fatalities do not separate civilians.", header_optional=True
+            "text",
+            "Coder's caveats, e.g. that ACLED fatalities do not separate civilians.",
+            header_optional=True,
+            sensitive=True,
         ),
     }
 

@@ -38,7 +38,7 @@ from dashboard.views.table import column_labels, column_width, reading_order
 from dashboard.views.tiles import HELP, NOT_REPORTED, Tile, facility_rows, outages_note, split_tiles, tiles
 from dashboard.views.url_state import filters_and_warnings_from_query, query_from_filters
 
-signin.require("read")  # on the server, before any record is read
+who = signin.require("read")  # on the server, before any record is read
 TABLE_ROWS = 1_000
 MAP_HEIGHT = 520
 TILE_WIDTH = 160  # px: four in a row beside the sidebar, two on a phone
@@ -71,7 +71,8 @@ def quotes_in_view(records, incidents: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames)[["table", "record_id", "source_id", "quote"]]
 
 
-settings, version, records = shared.current()
+# The records as this role may see them: the map, table and downloads below all derive from them.
+settings, version, records = shared.current(who.role)
 shared.follow_store(version, settings.refresh_seconds)  # redraw when any process imports or corrects
 boundaries = shared.boundaries(settings.boundary_file)
 options = shared.choices(settings.db_url, version)

@@ -70,6 +70,19 @@ def records(db_url: str, version: int) -> Records:
     return versioned(db_url, version)[1]
 
 
+@st.cache_resource(max_entries=4)
+def records_as(db_url: str, version: int, role: str, _loaded: Records) -> Records:
+    """The records ``role`` may see (``dashboard.query.exposure``): one copy per (store, version, role).
+
+    Everything a page draws or offers for download that carries coordinates or record text
+    derives from this frame, so a viewer's map, table and files never hold an exact site.
+    ``_loaded`` (not hashed: the key is the store and version) is the records read at ``version``.
+    """
+    from dashboard.query.exposure import records_for_role
+
+    return records_for_role(_loaded, role, settings().viewer_grid_km)
+
+
 @st.cache_data(max_entries=512)
 def totals(db_url: str, version: int, filters: Filters) -> dict:
     """Totals keyed by the filter values (and the store version), never by hashing a frame."""
@@ -140,9 +153,10 @@ def vendor_assets() -> str:
     return str(ensure_vendor_assets())
 
 
-def current() -> tuple[Settings, int, Records]:
-    """Settings, store version and records for this rerun: the records are exactly that version.
+def current(role: str = "viewer") -> tuple[Settings, int, Records]:
+    """Settings, store version and records for this rerun, as ``role`` may see them (viewer unless said).
 
+    The records are exactly that version.
     The version is checked first (cheap) to find the cached records; when an import committed
     between that check and a read, the records are of the newer version, and the page keys
     its totals, map and table by the version the records were read at.
@@ -154,7 +168,7 @@ def current() -> tuple[Settings, int, Records]:
         if read_at == version:
             break
         version = read_at
-    return config, version, loaded
+    return config, version, records_as(config.db_url, version, role, loaded)
 
 
 def follow_store(version: int, every_seconds: float) -> None:
