@@ -17,8 +17,8 @@ def test_a_server_start_prepares_the_first_page(settings, monkeypatch, boundary_
     assert warmed.get("incidents") == 5, warmed  # the seed records, read before any visit
     from dashboard.ui import shared
 
-    # The page's own cache holds them: its first run reads nothing from the store.
-    config, version, records = shared.current()
+    # The page's own cache holds them: its first run (the operator's, IMPACT_AUTH=none) reads nothing from the store.
+    config, version, records = shared.current("admin")
     assert records is shared.versioned(config.db_url, version)[1] and records._index is not None
     assert snapshot_dir(config, store_version(shared.engine(config.db_url))).is_dir()
 
