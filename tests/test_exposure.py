@@ -150,8 +150,9 @@ def test_no_library_output_for_a_viewer_holds_an_exact_site(site_records, bounda
 
 
 @pytest.fixture
-def site_store(site_folder, settings, monkeypatch, boundary_file):
-    monkeypatch.setenv("IMPACT_DB_URL", settings.db_url)
+def site_store(site_folder, settings, store_url, monkeypatch, boundary_file):
+    """A fresh store (SQLite and PostgreSQL) filled from the site records: categories as the store gives them."""
+    monkeypatch.setenv("IMPACT_DB_URL", store_url)
     monkeypatch.setenv("IMPACT_QUARANTINE_DIR", str(settings.quarantine_dir))
     monkeypatch.setenv("IMPACT_BOUNDARY_FILE", str(boundary_file))
     monkeypatch.setenv("IMPACT_DATA_DIR", str(site_folder))  # fills the empty store
