@@ -30,7 +30,6 @@ True
 
 from __future__ import annotations
 
-import importlib.util
 import weakref
 from pathlib import Path
 
@@ -120,12 +119,8 @@ def out_of_date_message(stored: str, head: str) -> str:
 
 
 def _revision_0001_tables() -> sa.MetaData:
-    """Revision 0001's tables, as its migration defines them (the module is a file, not a package import)."""
-    path = next((MIGRATIONS / "versions").glob("0001_*.py"))
-    spec = importlib.util.spec_from_file_location("impact_revision_0001", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.define(sa.MetaData())
+    """Revision 0001's tables, as its migration defines them (Alembic has the module loaded)."""
+    return _scripts().get_revision("0001").module.define(sa.MetaData())
 
 
 def _bring_to_0001(connection: Connection) -> None:
