@@ -111,8 +111,10 @@ def parser() -> argparse.ArgumentParser:
         help="current: print the store's schema revision and the one this version reads; "
         "upgrade: apply the missing migrations (back the store up first)",
     )
+    from dashboard.io.corrections_command import add_correction_commands
     from dashboard.io.users_command import add_users_commands
 
+    add_correction_commands(commands)
     add_users_commands(commands)
     commands.add_parser(
         "serve",
@@ -319,6 +321,10 @@ def run(args: argparse.Namespace) -> int:
         from dashboard.io.store_commands import run_links
 
         return run_links(args, settings)
+    if args.command in ("correct", "retract", "restore", "history"):
+        from dashboard.io.corrections_command import run_corrections
+
+        return run_corrections(args, settings)  # the operator's shell, like import: not gated by a role
     if args.command == "users":
         from dashboard.io.users_command import run_users
 

@@ -43,6 +43,7 @@ from dashboard.io.formats.canonical import _is_hxl_row
 from dashboard.io.formats.mapped_facilities import stale_hits
 from dashboard.io.formats.registry import DEFAULT_FORMAT, FormatMismatch, check_header, input_format
 from dashboard.io.geojson_rows import is_geojson, read_geojson_rows
+from dashboard.io.import_audit import command_line_user, plan_conflicts, write_history
 from dashboard.io.links import refresh as refresh_links
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport, StagedLogs, discard_logs, publish_logs, quarantine_rows, stage_logs
@@ -121,6 +122,7 @@ def import_file(
     sync: bool = False,
     progress: Progress | None = None,
     root: Path = RESOURCE_ROOT,
+    user: str | None = None,
 ) -> ImportReport:
     """Import one CSV file (see the module docstring). Nothing is written when ``dry_run``.
 
@@ -132,7 +134,7 @@ def import_file(
 
     def plan() -> list[PlannedFile]:
         options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root}
-        return [plan_file(path, engine, settings, fmt, mapping_path, **options)]
+        return _by(user, [plan_file(path, engine, settings, fmt, mapping_path, **options)])
 
     planned_at = _version(engine)
     planned = plan()
@@ -225,6 +227,7 @@ def plan_file(
     report.rejections = [_named(f, translation.origins) for f in failures]
     progress(0.55, "comparing with the store")
     plan = _plan(engine, checked.records)
+    report.conflicts = plan_conflicts(engine, plan)
     headline = "incidents" if "incidents" in translation.tables else next(iter(translation.tables), "incidents")
     report.accepted = len(plan.get(headline, {}).get("new", []))
     report.updated = len(plan.get(headline, {}).get("updated", []))
@@ -321,9 +324,11 @@ def _plan(engine: Engine, records) -> dict:
         is_stored = position >= 0
         same = np.zeros(len(keys), dtype=bool)
         same[is_stored] = incoming_hashes[is_stored] == stored_hashes.to_numpy()[position[is_stored]]
+        changed = is_stored & ~same
         plan[table] = {
             "new": incoming[~is_stored],
-            "updated": incoming[is_stored & ~same],
+            "updated": incoming[changed],
+            "before": stored.iloc[position[changed]],  # the same rows as stored: the history's old values
             "unchanged": int(same.sum()),
         }
     return plan
@@ -384,10 +389,13 @@ def _version(engine: Engine) -> int:
 def _write_file(connection: Connection, plan: dict, report: ImportReport, progress: Progress) -> int:
     """One file's changes: replaced rows deleted and inserted again, new rows inserted, one batch row."""
     deleted = plan.pop("deleted", [])
+    removed = {"incidents": list(deleted)}
     for chunk in (deleted[start : start + 5000] for start in range(0, len(deleted), 5000)):
         connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
         connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
     stale = plan.pop("stale", {})
+    for table in ("impacts", "assets"):
+        removed[table] = list(stale.get(table, []))
     for table in ("impacts", "assets"):  # impacts first: they point at the assets
         chunks = stale.get(table, [])
         for chunk in (chunks[start : start + 5000] for start in range(0, len(chunks), 5000)):
@@ -414,9 +422,19 @@ def _write_file(connection: Connection, plan: dict, report: ImportReport, progre
             unchanged=report.unchanged,
             duplicates=report.duplicates,
             format=report.format,
+            user_name=report.user,
         )
     )
-    return int(result.inserted_primary_key[0])
+    batch_id = int(result.inserted_primary_key[0])
+    write_history(connection, plan, batch_id, report.user, removed)
+    return batch_id
+
+
+def _by(user: str | None, planned: list[PlannedFile]) -> list[PlannedFile]:
+    """The planned files, their reports naming who imports them."""
+    for file in planned:
+        file.report.user = user or command_line_user()
+    return planned
 
 
 def record_files(folder: Path) -> list[Path]:
@@ -436,6 +454,7 @@ def import_path(
     progress: Progress | None = None,
     root: Path = RESOURCE_ROOT,
     only_into_empty: bool = False,
+    user: str | None = None,
 ) -> list[ImportReport]:
     """Import a file, or every record file of a canonical folder in one transaction.
 
@@ -446,7 +465,7 @@ def import_path(
     records by the time the transaction starts: another process filled it.
     """
     if not path.is_dir():
-        options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root}
+        options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root, "user": user}
         return [import_file(path, engine, settings, fmt, mapping_path, **options)]
     files = record_files(path)
     if not files:
@@ -458,7 +477,7 @@ def import_path(
         for file in files:
             options = {"dry_run": dry_run, "sync": sync, "progress": progress, "root": root, "earlier": planned}
             planned.append(plan_file(file, engine, settings, "canonical", **options))  # a folder holds record files
-        return planned
+        return _by(user, planned)
 
     planned_at = _version(engine)
     planned = plan()

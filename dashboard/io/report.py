@@ -47,6 +47,9 @@ class ImportReport:
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)  # input column -> {value: rows}
     # Beside the incidents: assets and impacts the file brings -> new, updated, unchanged, removed.
     other_tables: dict[str, dict[str, int]] = field(default_factory=dict)
+    user: str = ""  # who imported: the page's signed-in user, else the shell's user
+    # Corrected fields whose imported value this file changes: the correction stays (io.import_audit).
+    conflicts: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -80,6 +83,14 @@ class ImportReport:
         for column, values in self.unmapped.items():
             listed = ", ".join(f"{value!r} ({count:,} rows)" for value, count in values.items())
             lines.append(f"  mapped to nothing, column {column!r}: {listed}")
+        if self.conflicts:
+            lines.append(f"  conflicts   {len(self.conflicts):>8,}  (corrections kept; the source now says otherwise)")
+        for conflict in self.conflicts[:20]:
+            lines.append(
+                f"  {conflict['record_id']} {conflict['field'] or '(record)'}: source {conflict['imported_before']!r}"
+                f" -> {conflict['imported_now']!r}, kept {conflict['corrected_to']!r}"
+                f" ({conflict['corrected_by']}: {conflict['reason']})"
+            )
         for rejection in self.rejections[:20]:
             where = f"line {rejection['line']}: {rejection['column'] or 'row'}"
             lines.append(f"  {where} = {rejection['value']!r}: {rejection['rule']}")

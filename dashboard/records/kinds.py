@@ -273,7 +273,8 @@ class CountKind(Kind):
         return values.astype("Float64").astype(self.dtype)
 
     def to_text(self, typed: pd.Series) -> pd.Series:
-        return typed.astype(self.dtype).astype("str").replace("<NA>", "")
+        # pandas 3 turns a missing value into a missing str (pandas 2 into "<NA>"): both are blank.
+        return typed.astype(self.dtype).astype("str").replace("<NA>", "").fillna("")
 
     def csv_cells(self, typed: pd.Series) -> pd.Series:
         return typed
@@ -312,7 +313,8 @@ class NumberKind(Kind):
         return values.astype(self.dtype)
 
     def to_text(self, typed: pd.Series) -> pd.Series:
-        return typed.astype(self.dtype).astype("str").replace("<NA>", "")
+        # pandas 3 turns a missing value into a missing str (pandas 2 into "<NA>"): both are blank.
+        return typed.astype(self.dtype).astype("str").replace("<NA>", "").fillna("")
 
     def csv_cells(self, typed: pd.Series) -> pd.Series:
         return typed

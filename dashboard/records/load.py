@@ -29,6 +29,9 @@ from dashboard.records.failures import FAILURE_COLUMNS, failure
 from dashboard.records.schemas import SCHEMAS, RecordSchema
 from geo.place_ids import record_place_keys
 
+# What is listed of a retracted record (``Records.retracted``; written by ``store.audit``).
+RETRACTED_COLUMNS = ["table_name", "record_id", "reason", "user_name", "retracted_at"]
+
 __all__ = ["CsvText", "LoadReport", "Records", "load_records", "read_csv_text", "read_header", "read_text_csv"]
 
 
@@ -41,6 +44,9 @@ class Records:
     assets: pd.DataFrame
     impacts: pd.DataFrame
     salvos: pd.DataFrame
+    # Records an analyst retracted (``store.audit.RETRACTED_COLUMNS``): out of the tables above,
+    # listed for analysts only.
+    retracted: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=RETRACTED_COLUMNS))
     # The query layer keeps its index here (``dashboard.query.index.index_of``), built once per records.
     _index: object = field(default=None, init=False, repr=False, compare=False)
 

@@ -25,6 +25,9 @@ from dashboard.store.health import ensure_sound
 from dashboard.store.sql import read_versioned, store_version
 from geo.place_ids import KEY_FORMAT
 
+# The record tables and the list of retracted records (a snapshot without it is read again).
+FILES = (*SCHEMAS, "retracted")
+
 log = logging.getLogger(__name__)
 
 
@@ -52,9 +55,9 @@ def load_versioned(engine: Engine, settings: Settings) -> tuple[int, Records]:
     ensure_sound(engine, settings.cache_dir)
     version = store_version(engine)
     folder = snapshot_dir(settings, version)
-    if all((folder / f"{table}.parquet").is_file() for table in SCHEMAS):
+    if all((folder / f"{name}.parquet").is_file() for name in FILES):
         try:
-            return version, Records(**{table: pd.read_parquet(folder / f"{table}.parquet") for table in SCHEMAS})
+            return version, Records(**{name: pd.read_parquet(folder / f"{name}.parquet") for name in FILES})
         except Exception as exc:  # a damaged snapshot is rebuilt from the store
             log.warning(
                 "Parquet snapshot %s is unreadable (%s: %s); rebuilding it from the store",
@@ -80,8 +83,8 @@ def _write(records: Records, folder: Path) -> None:
         parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
-        for table in SCHEMAS:
-            records.table(table).to_parquet(staging / f"{table}.parquet", index=False)
+        for name in FILES:
+            records.table(name).to_parquet(staging / f"{name}.parquet", index=False)
         mine = _version_of(folder)
         for old in parent.iterdir():
             stale_staging = old.name.startswith(".") and time.time() - old.stat().st_mtime > 3600

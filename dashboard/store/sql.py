@@ -21,74 +21,8 @@ from sqlalchemy.engine import Connection, Engine
 from dashboard.records.load import Records, with_lookup_columns
 from dashboard.records.membership import is_in
 from dashboard.records.schemas import SCHEMAS
-
-metadata = sa.MetaData()
-TABLES: dict[str, sa.Table] = {
-    name: sa.Table(
-        name,
-        metadata,
-        *(
-            sa.Column(
-                column,
-                spec.column_kind.sql_type(),
-                primary_key=(column == schema.key),
-                nullable=column != schema.key,
-            )
-            for column, spec in schema.columns.items()
-        ),
-    )
-    for name, schema in SCHEMAS.items()
-}
-# The text of each source's document as it was when its records were imported (whitespace
-# collapsed), so a later import checks its quotes against it wherever the file now is, and an
-# upload that may name no file can still cite a stored source.
-source_documents = sa.Table(
-    "source_documents",
-    metadata,
-    sa.Column("source_id", sa.String(200), primary_key=True),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("text", sa.Text, nullable=False),
-)
-import_batches = sa.Table(
-    "import_batches",
-    metadata,
-    sa.Column("batch_id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("file", sa.Text, nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("imported_at", sa.DateTime, nullable=False),
-    sa.Column("rows_read", sa.Integer, nullable=False),
-    sa.Column("accepted", sa.Integer, nullable=False),
-    sa.Column("rejected", sa.Integer, nullable=False),
-    sa.Column("updated", sa.Integer, nullable=True),
-    sa.Column("unchanged", sa.Integer, nullable=True),
-    sa.Column("duplicates", sa.Integer, nullable=True),
-    sa.Column("format", sa.String(32), nullable=True),
-)
-# The columns the filters and record links read (revision 0002).
-for _name, _table, _columns in (
-    ("ix_incidents_event_date", "incidents", ["event_date"]),
-    ("ix_incidents_oblast_iso", "incidents", ["oblast_iso"]),
-    ("ix_impacts_incident_id", "impacts", ["incident_id"]),
-    ("ix_impacts_asset_id", "impacts", ["asset_id"]),
-    ("ix_salvos_launch_date", "salvos", ["launch_date"]),
-):
-    sa.Index(_name, *(TABLES[_table].c[column] for column in _columns))
-# Proposed links from an impact's unnamed asset to a registry facility, and the decisions on them
-# (``store.links``). Kept out of the record schemas: they are decisions on records, not records,
-# and no record file carries them. Applied when records are read (``read_versioned``).
-asset_links = sa.Table(
-    "asset_links",
-    metadata,
-    sa.Column("link_id", sa.String(64), primary_key=True),
-    sa.Column("impact_id", sa.String(200), nullable=False),
-    sa.Column("from_asset_id", sa.String(200), nullable=False),
-    sa.Column("to_asset_id", sa.String(200), nullable=False),
-    sa.Column("score", sa.Float, nullable=False),
-    sa.Column("method", sa.String(16), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("decided_at", sa.DateTime, nullable=True),
-)
+from dashboard.store import audit
+from dashboard.store.tables import TABLES, asset_links, import_batches, metadata, source_documents  # noqa: F401  (re-exported)
 
 
 def create_engine(url: str) -> Engine:
@@ -241,12 +175,12 @@ def read_versioned(engine: Engine) -> tuple[int, Records]:
     dialect = engine.dialect.name
     with _read_transaction(engine) as connection:
         version = store_version(connection)
-        frames = {
-            table: _compact(with_lookup_columns(_read_typed(connection, table, select_typed(table, dialect))))
-            for table in SCHEMAS
-        }
+        frames = {table: _read_typed(connection, table, select_typed(table, dialect)) for table in SCHEMAS}
         frames["impacts"] = _linked(connection, frames["impacts"])
-    return version, Records(**frames)
+        # The analysts' corrections win over the source and a link; retracted records leave.
+        frames, retracted = audit.apply_decisions(connection, frames)
+    frames = {table: _compact(with_lookup_columns(frame)) for table, frame in frames.items()}
+    return version, Records(**frames, retracted=retracted)
 
 
 def _linked(connection: Connection, impacts: pd.DataFrame) -> pd.DataFrame:
@@ -255,7 +189,7 @@ def _linked(connection: Connection, impacts: pd.DataFrame) -> pd.DataFrame:
     Applied here, at read time, so the stored impacts stay as imported (a re-import is still
     "unchanged") and every reader (totals, map, exports) sees the same linked records.
     """
-    if impacts.empty or not sa.inspect(connection).has_table(asset_links.name):
+    if impacts.empty:
         return impacts
     accepted = sa.select(asset_links.c.impact_id, asset_links.c.to_asset_id).where(asset_links.c.status == "accepted")
     targets = dict(connection.execute(accepted).all())

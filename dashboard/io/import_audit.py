@@ -1,0 +1,84 @@
+"""What an import adds to the audit trail, and the analysts' corrections it would contradict.
+
+Kept beside the importer (``io.importer`` calls these two functions): the history rows of a
+write (each new record, each changed field with its old and new value, each record an import
+removed) and, while planning, the conflicts: corrected fields whose imported value the file
+changes. A correction is never overwritten (it is applied over the stored record when read,
+``store.audit``); the import report lists each conflict so that an analyst can review it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from dashboard.records.schemas import SCHEMAS
+from dashboard.store import audit
+from dashboard.store.sql import typed_to_text
+from dashboard.store.tables import record_changes
+
+
+def command_line_user() -> str:
+    """Who runs a command on the server: the shell's user (the page passes its signed-in user)."""
+    try:
+        return f"{getpass.getuser()} (command line)"
+    except (KeyError, OSError):  # no name for this uid
+        return f"uid {os.getuid()} (command line)" if hasattr(os, "getuid") else "command line"
+
+
+def _changed_text(steps: dict, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The updated rows before (as stored) and after (as imported), as canonical text, aligned."""
+    before = steps.get("before")
+    if before is None or before.empty:
+        empty = pd.DataFrame(columns=list(SCHEMAS[table].columns), dtype="str")
+        return empty, empty
+    after = steps["updated"].reset_index(drop=True)
+    return typed_to_text(before.reset_index(drop=True), table), typed_to_text(after, table)
+
+
+def plan_conflicts(engine: Engine, plan: dict) -> list[dict]:
+    """Corrections a planned write contradicts (see ``store.audit.conflicts``), for the report."""
+    found: list[dict] = []
+    if not sa.inspect(engine).has_table("record_corrections"):
+        return found
+    with engine.connect() as connection:
+        for table in SCHEMAS:
+            steps = plan.get(table)
+            if steps and len(steps.get("updated", [])):
+                found += audit.conflicts(connection, table, *_changed_text(steps, table))
+    return found
+
+
+def write_history(connection: Connection, plan: dict, batch_id: int, user: str, removed: dict[str, list]) -> int:
+    """The history rows of one file's write; returns how many were written."""
+    at = audit.now()
+    rows: list[dict] = []
+    for table in SCHEMAS:
+        steps = plan.get(table)
+        if not steps:
+            continue
+        before, after = _changed_text(steps, table)
+        added = steps["new"][SCHEMAS[table].key].to_numpy(dtype=object)
+        rows += audit.import_changes(table, added, before, after, batch_id=batch_id, user=user, at=at)
+    base = {"changed_at": at, "user_name": user, "batch_id": batch_id, "action": "removed by import"}
+    for table, ids in removed.items():
+        rows += [{**base, "table_name": table, "record_id": record_id} for record_id in ids]
+    _insert(connection, rows)
+    return len(rows)
+
+
+def _insert(connection: Connection, rows: list[dict]) -> None:
+    """Bulk insert: SQLite gets one driver ``executemany`` of tuples (a first fill adds a row per record)."""
+    if not rows:
+        return
+    names = [c.name for c in record_changes.columns if c.name != "change_id"]
+    if connection.dialect.name == "sqlite":
+        marks = ", ".join("?" for _ in names)
+        tuples = [tuple(row.get(name) for name in names) for row in rows]
+        connection.exec_driver_sql(f"INSERT INTO record_changes ({', '.join(names)}) VALUES ({marks})", tuples)
+    else:
+        connection.execute(record_changes.insert(), [{name: row.get(name) for name in names} for row in rows])
