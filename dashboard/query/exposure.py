@@ -146,4 +146,5 @@ def records_for_role(records: Records, role: str, grid_km: float = DEFAULT_GRID_
         assets=assets,
         impacts=_withheld(records.impacts, "impacts"),
         salvos=_withheld(records.salvos, "salvos"),
+        retracted=records.retracted.iloc[:0],  # what analysts retracted, and why, is theirs to see
     )
