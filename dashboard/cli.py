@@ -72,6 +72,9 @@ def parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--format", dest="export_format", choices=["csv", "geojson"], default="csv", help="file format")
     export.add_argument("--hxl", action="store_true", help="add an HXL hashtag row under the CSV header")
+    export.add_argument(
+        "--last-changed", action="store_true", help="add a last_changed column: when each record last changed (UTC)"
+    )
     for command in (summary, export):
         command.add_argument(
             "--as-role",
@@ -226,6 +229,10 @@ def run_export(args: argparse.Namespace, settings: Settings, records, filters) -
         print("impact: --hxl applies to CSV only", file=sys.stderr)
         return 2
     incidents = filter_incidents(records, filters)
+    if args.last_changed:
+        from dashboard.io.extract import with_last_changed
+
+        incidents = with_last_changed(incidents, open_store(settings))
     if args.out:
         updated = last_updated(batches(open_store(settings)))
         for path in write_export(incidents, records, filters, Path(args.out), args.export_format, args.hxl, updated):

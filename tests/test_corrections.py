@@ -185,3 +185,19 @@ def test_the_command_line_corrects_retracts_and_prints_the_history(seeded, capsy
     assert "'killed' is not FIELD=VALUE" in capsys.readouterr().err
     assert cli.main(["retract", "src-000", "--reason", "r"]) == 2
     assert "sources records are corrected, not retracted" in capsys.readouterr().err
+
+
+def test_an_export_can_say_when_each_record_last_changed(seeded, capsys, tmp_path):
+    engine, _ = seeded
+    corrections.correct(engine, "incidents", "inc-003", {"injured": "2"}, "hospital list", "ana")
+    _, history = corrections.record_history(engine, "inc-003")
+    corrected_at = history["changed_at"].iloc[-1].strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert cli.main(["export", "--last-changed"]) == 0
+    rows = {row["incident_id"]: row for row in csv.DictReader(capsys.readouterr().out.splitlines())}
+    assert rows["inc-003"]["last_changed"] == corrected_at and rows["inc-003"]["injured"] == "2"
+    assert all(row["last_changed"] <= corrected_at for row in rows.values())
+    assert cli.main(["export", "--last-changed", "--out", str(tmp_path / "x.csv")]) == 0
+    meta = json.loads((tmp_path / "x.csv.meta.json").read_text())
+    assert meta["columns"][-1]["name"] == "last_changed"
+    assert cli.main(["export"]) == 0
+    assert "last_changed" not in capsys.readouterr().out.splitlines()[0]  # only when asked

@@ -124,6 +124,12 @@ def test_a_named_hit_is_proposed_accepted_counted_once_and_named_in_the_popup(li
     assert "Danipro (Dnieper) Hydroelectric Power Plant Ukraine" in json.dumps(feature)
     code, pending = run_json(capsys, ["links", "--pending"])
     assert link["link_id"] not in {p["link_id"] for p in pending}
+    # The decision is in the impact's history: who, the asset before and after, and the link's reason.
+    code, history = run_json(capsys, ["history", "links-1:hydro_power_plant", "--table", "impacts"])
+    decided = history["changes"][-1]
+    assert (decided["action"], decided["field"]) == ("link accepted", "asset_id")
+    assert (decided["old_value"], decided["new_value"]) == ("links-1:hydro_power_plant", DNIPRO_HES)
+    assert decided["user_name"].endswith("(command line)") and link["link_id"] in decided["reason"]
 
 
 def test_an_accepted_link_survives_reimporting_both_files_unchanged(linked_store, tmp_path, capsys):

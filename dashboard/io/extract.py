@@ -28,11 +28,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
-from dashboard.io.csv_writer import to_csv_bytes
+from dashboard.io.csv_writer import OPTIONAL_COLUMNS, optional_columns, to_csv_bytes
 from dashboard.query.totals import Filters, filter_incidents
 from dashboard.records.load import Records
 from dashboard.records.schemas import IncidentSchema, SourceSchema
+from dashboard.store.audit import last_changed
 
 # HXL hashtag of every incidents column; attributes not in the HXL dictionary are in CUSTOM_ATTRIBUTES.
 HXL_TAGS: dict[str, str] = {
@@ -60,6 +62,7 @@ HXL_TAGS: dict[str, str] = {
     "source_url": "#meta+url",
     "quote": "#description+quote",
     "notes": "#meta+notes",
+    "last_changed": "#date+changed",  # only with impact export --last-changed
 }
 CUSTOM_ATTRIBUTES: dict[str, str] = {
     "+precision": "how exactly the date or the location is known (as ACLED's HXL export uses it)",
@@ -137,6 +140,8 @@ def hxl_csv_bytes(incidents: pd.DataFrame) -> bytes:
 def _feature(row: pd.Series, columns: list[str]) -> dict:
     specs = IncidentSchema.columns
     properties = {name: specs[name].column_kind.to_json(row[name]) for name in columns}
+    for name in row.index.intersection(list(OPTIONAL_COLUMNS)):
+        properties[name] = row[name] or None
     precision = properties["geo_precision"] or ""
     properties["location_precision"] = LOCATION_PRECISION.get(precision)
     properties["approximate"] = precision in ("2", "3")
@@ -298,6 +303,10 @@ def export_metadata(
         {"name": name, "meaning": spec.doc, "unit": spec.unit or None} | ({"hxl": HXL_TAGS[name]} if tagged else {})
         for name, spec in IncidentSchema.columns.items()
     ]
+    for name in optional_columns(incidents):
+        columns.append({"name": name, "meaning": OPTIONAL_COLUMNS[name], "unit": None})
+        if tagged:
+            columns[-1]["hxl"] = HXL_TAGS[name]
     if fmt == "geojson":
         columns += [{"name": name, "meaning": meaning, "unit": None} for name, meaning in EXTRA_PROPERTIES.items()]
     notes = list(NOTES) + ([CSV_NOTE] if fmt == "csv" else [])
@@ -379,3 +388,12 @@ def write_export(
         data = hxl_csv_bytes(incidents) if hxl else to_csv_bytes(incidents)
     out.write_bytes(data)
     return [out, write_metadata(metadata, sidecar_path(out))]
+
+
+def with_last_changed(incidents: pd.DataFrame, engine: Engine) -> pd.DataFrame:
+    """The incidents with a ``last_changed`` column: when each last changed (UTC, ISO 8601)."""
+    with engine.connect() as connection:
+        changed = last_changed(connection, "incidents")
+    at = incidents["incident_id"].astype("str").map(changed)
+    text = pd.to_datetime(at).dt.strftime("%Y-%m-%dT%H:%M:%SZ").fillna("")
+    return incidents.assign(last_changed=text.astype("str"))

@@ -66,11 +66,11 @@ def waiting(engine: Engine) -> pd.DataFrame:
     return stored.read_links(engine, "pending")[SHOWN]
 
 
-def accept(engine: Engine, settings: Settings, link: str) -> dict:
-    """Accept one proposal: its impact hits the registry facility from now on."""
-    return stored.decide(engine, link, "accepted", settings.import_lock_timeout)
+def accept(engine: Engine, settings: Settings, link: str, user: str) -> dict:
+    """Accept one proposal: its impact hits the registry facility from now on (in its history, by ``user``)."""
+    return stored.decide(engine, link, "accepted", settings.import_lock_timeout, user)
 
 
-def reject(engine: Engine, settings: Settings, link: str) -> dict:
-    """Reject one proposal: it is not proposed again."""
-    return stored.decide(engine, link, "rejected", settings.import_lock_timeout)
+def reject(engine: Engine, settings: Settings, link: str, user: str) -> dict:
+    """Reject one proposal: it is not proposed again (in the impact's history, by ``user``)."""
+    return stored.decide(engine, link, "rejected", settings.import_lock_timeout, user)

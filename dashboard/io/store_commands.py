@@ -34,6 +34,7 @@ def run_db(action: str, settings: Settings) -> int:
 def run_links(args: argparse.Namespace, settings: Settings) -> int:
     """``impact links``: list, accept or reject proposals; exit 2 for an unknown link id."""
     from dashboard.io import links
+    from dashboard.io.import_audit import command_line_user
     from dashboard.io.open import open_store
     from dashboard.store.links import UnknownLink
 
@@ -45,7 +46,8 @@ def run_links(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(rows, indent=2) if args.json else (text or "no links waiting for review"))
         return 0
     try:
-        decided = (links.accept if args.accept else links.reject)(engine, settings, args.accept or args.reject)
+        decide = links.accept if args.accept else links.reject
+        decided = decide(engine, settings, args.accept or args.reject, command_line_user())
     except UnknownLink as exc:
         print(f"impact: no proposed link has the id {exc.args[0]!r} (see impact links --pending)", file=sys.stderr)
         return 2

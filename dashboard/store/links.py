@@ -10,18 +10,17 @@ and snapshots read the linked records again.
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime
-
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from dashboard.store import audit
 from dashboard.store.lock import import_holder, locked_transaction
 from dashboard.store.migrate import prepare_schema
-from dashboard.store.sql import asset_links, import_batches
+from dashboard.store.sql import asset_links
 
 STATUSES = ("pending", "accepted", "rejected")
+AUTOMATIC = "automatic (the same source id)"  # who decides a link matched by id
 
 
 class UnknownLink(KeyError):
@@ -38,26 +37,6 @@ def read_links(bind: Engine | Connection, status: str | None = None) -> pd.DataF
     if status is not None:
         query = query.where(asset_links.c.status == status)
     return pd.read_sql(query, bind)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _bump(connection: Connection, what: str) -> int:
-    """A batch log row for a link change: the store's version moves on, caches re-read."""
-    result = connection.execute(
-        import_batches.insert().values(
-            file=what,
-            sha256=hashlib.sha256(what.encode()).hexdigest(),
-            imported_at=_now(),
-            rows_read=0,
-            accepted=0,
-            rejected=0,
-            format="links",
-        )
-    )
-    return int(result.inserted_primary_key[0])
 
 
 def write_proposals(engine: Engine, proposals: pd.DataFrame, timeout: float) -> dict[str, int]:
@@ -91,18 +70,22 @@ def write_proposals(engine: Engine, proposals: pd.DataFrame, timeout: float) -> 
             automatic = row["method"] == "id"
             status = "accepted" if automatic else "pending"
             rows.append(
-                {"link_id": link, **row.to_dict(), "status": status, "decided_at": _now() if automatic else None}
+                {"link_id": link, **row.to_dict(), "status": status, "decided_at": audit.now() if automatic else None}
             )
             counts["accepted" if automatic else "proposed"] += 1
         if rows:
             connection.execute(asset_links.insert(), rows)
         counts["dropped"] = len(gone)
         if any(counts.values()):
-            _bump(connection, f"links: {counts['proposed']} proposed, {counts['accepted']} accepted by id")
+            what = f"links: {counts['proposed']} proposed, {counts['accepted']} accepted by id"
+            batch = audit.new_batch(connection, what, "links", AUTOMATIC)
+            audit.log_changes(
+                connection, [_decision_row(row, batch, AUTOMATIC) for row in rows if row["status"] == "accepted"]
+            )
     return counts
 
 
-def decide(engine: Engine, link: str, status: str, timeout: float) -> dict:
+def decide(engine: Engine, link: str, status: str, timeout: float, user: str = "") -> dict:
     """Accept or reject one link; returns it as stored. Accepting one rejects the impact's other proposals.
 
     An impact hit one facility, so once one link of it is accepted its other pending
@@ -115,7 +98,7 @@ def decide(engine: Engine, link: str, status: str, timeout: float) -> dict:
         found = connection.execute(sa.select(asset_links).where(asset_links.c.link_id == link)).mappings().first()
         if found is None:
             raise UnknownLink(link)
-        now = _now()
+        now = audit.now()
         connection.execute(
             asset_links.update().where(asset_links.c.link_id == link).values(status=status, decided_at=now)
         )
@@ -128,5 +111,25 @@ def decide(engine: Engine, link: str, status: str, timeout: float) -> dict:
             if others:
                 where = asset_links.c.link_id.in_(others)
                 connection.execute(asset_links.update().where(where).values(status="rejected", decided_at=now))
-        _bump(connection, f"links: {status} {link}")
+        batch = audit.new_batch(connection, f"links: {status} {link}", "links", user)
+        decided = {**dict(found), "status": status}
+        rejected_too = [{**decided, "link_id": other, "status": "rejected"} for other in others]
+        audit.log_changes(connection, [_decision_row(row, batch, user) for row in [decided, *rejected_too]])
     return {**dict(found), "status": status, "decided_at": now, "also_rejected": others}
+
+
+def _decision_row(link: dict, batch: int, user: str) -> dict:
+    """The history row of a link decision: the impact's asset, from the unnamed one to the registry's."""
+    accepted = link["status"] == "accepted"
+    return {
+        "changed_at": audit.now(),
+        "user_name": user or AUTOMATIC,
+        "action": f"link {link['status']}",
+        "table_name": "impacts",
+        "record_id": link["impact_id"],
+        "field": "asset_id",
+        "old_value": link["from_asset_id"],
+        "new_value": link["to_asset_id"] if accepted else link["from_asset_id"],
+        "reason": f"{link['link_id']}: {link['reason']}",
+        "batch_id": batch,
+    }

@@ -18,6 +18,7 @@ page = st.navigation(
     [
         st.Page("overview.py", title="Map and totals", default=True),
         st.Page("import_page.py", title="Import data", url_path="import"),
+        st.Page("corrections_page.py", title="Corrections", url_path="corrections"),
     ]
 )
 try:

@@ -29,7 +29,7 @@ from dashboard.ui import shared, signin
 from dashboard.views.server_paths import file_name, without_server_paths
 
 # The role check, on the server, before anything else of this page runs (a viewer reaching /import by URL too).
-signin.require("import")
+who = signin.require("import")
 
 # Set explicitly rather than left to Streamlit's default (200 MB): a field laptop's memory
 # and a readable report both argue for files a few hundred thousand rows long at most.
@@ -107,10 +107,10 @@ def review_links() -> None:
     chosen = st.selectbox("Link", list(scores), format_func=lambda link: f"{link} ({scores[link]})")
     accept, reject = st.columns(2)
     if accept.button("Accept link"):
-        links.accept(engine, settings, chosen)
+        links.accept(engine, settings, chosen, signin.require("review_links").name)
         st.rerun()
     if reject.button("Reject link"):
-        links.reject(engine, settings, chosen)
+        links.reject(engine, settings, chosen, signin.require("review_links").name)
         st.rerun()
 
 
@@ -198,13 +198,26 @@ if preview.rejections:
         width="stretch",
     )
 
+if preview.conflicts:
+    st.warning(
+        f"{len(preview.conflicts):,} corrected field(s) have a new value in this file. "
+        "The corrections are kept; review them below (Corrections page, or `impact history ID`)."
+    )
+    st.dataframe(pd.DataFrame(preview.conflicts), hide_index=True, width="stretch")
+
 if st.button("Confirm import", type="primary", disabled=preview.accepted + preview.updated == 0):
     bar = st.progress(0.0, text="Starting")
     path = keep(data, uploaded.name)  # again: another session's preview may have ended and removed it
     st.session_state.pop(PREVIEW_KEY, None)  # imported: kept under its hash until it is old
     try:
         report = import_file(
-            path, engine, settings, fmt, mapping_path, progress=lambda fraction, text: bar.progress(fraction, text=text)
+            path,
+            engine,
+            settings,
+            fmt,
+            mapping_path,
+            progress=lambda fraction, text: bar.progress(fraction, text=text),
+            user=who.name,
         )
     except (MappingError, ValueError, Fault) as exc:
         # Another import holding the store, an unwritable quarantine folder...: nothing was imported.
