@@ -216,14 +216,14 @@ def serve(streamlit_args: list[str]) -> int:
     """Run Streamlit on the dashboard; its own options and STREAMLIT_* variables pass through."""
     from dashboard.map.static_assets import ensure_vendor_assets
 
-    ensure_vendor_assets()
     env, warnings = serve_environment(streamlit_args, dict(os.environ))
-    for warning in warnings:
-        print(warning, file=sys.stderr)
     secrets = secrets_options(streamlit_args, env)
     if secrets and not Path(secrets[1]).is_file():
         print(f"impact: IMPACT_SECRETS_FILE {secrets[1]} is not a file", file=sys.stderr)
         return 2
+    ensure_vendor_assets()
+    for warning in warnings:
+        print(warning, file=sys.stderr)
     # Streamlit, with the page's work done in the background while it starts (dashboard.ui.serve).
     command = [sys.executable, "-m", "dashboard.ui.serve", str(APP_SCRIPT), *secrets, *streamlit_args]
     # Become Streamlit rather than wait for it: a SIGTERM to `impact serve` then stops the
