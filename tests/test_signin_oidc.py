@@ -5,6 +5,7 @@ The provider itself, the redirects and the cookie are tested in a browser in ``t
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -119,12 +120,12 @@ def test_a_session_that_outlives_the_session_minutes_is_stopped_at_its_next_run(
     assert not at.metric and [w.value for w in at.warning] == ["Your sign-in has expired; sign in again."]
 
 
-@pytest.mark.parametrize("outcome", ["failed", "refused"])
+@pytest.mark.parametrize("outcome", ["failed", "refused", "unavailable"])
 def test_a_failed_callback_is_explained_on_the_sign_in_page(app, outcome):
     app.query_params[oidc_callback.QUERY_PARAM] = outcome
     at = app.run()
     assert [e.value for e in at.error] == [OUTCOME_MESSAGES[outcome]]
-    assert at.error[0].value.startswith("Sign-in did not complete")
+    assert at.error[0].value.startswith(("Sign-in did not complete", "Sign-in could not start"))
     assert oidc_callback.QUERY_PARAM not in at.query_params  # a reload does not say it again from the link
     assert [b.label for b in at.button] == ["Sign in with login.ngo.example"]
 
@@ -146,14 +147,33 @@ def test_the_callback_wrapper_tells_a_failed_answer_from_a_sign_in_and_a_sign_ou
     assert oidc_callback.with_outcome("/base/?a=1", "refused") == "/base/?a=1&sign_in=refused"
 
 
-def test_the_callback_wrapper_finds_streamlits_handler(monkeypatch):
+def test_the_wrappers_find_streamlits_handlers(monkeypatch):
     from streamlit.web.server.starlette import starlette_auth_routes as routes
 
-    monkeypatch.setattr(routes, "_auth_callback", routes._auth_callback)  # restored afterwards
+    for name in ("_auth_callback", "_auth_login"):  # restored afterwards
+        monkeypatch.setattr(routes, name, getattr(routes, name))
     assert oidc_callback.install() is True
     wrapped = routes._auth_callback
     assert getattr(wrapped, "_impact_wrapped", False)
     assert oidc_callback.install() is True and routes._auth_callback is wrapped  # not wrapped twice
+
+
+@pytest.mark.parametrize("failure", ["status", "exception"])
+def test_a_sign_in_that_cannot_start_goes_back_to_the_page_saying_so(monkeypatch, failure):
+    from starlette.responses import Response
+    from streamlit.web.server.starlette import starlette_auth_routes as routes
+
+    async def streamlits_login(request, base_url):  # what Streamlit does when the provider is unreachable
+        if failure == "exception":
+            raise RuntimeError("no Authlib")
+        return Response("Authentication error", status_code=400)
+
+    monkeypatch.setattr(routes, "_auth_callback", routes._auth_callback)
+    monkeypatch.setattr(routes, "_auth_login", streamlits_login)
+    oidc_callback.install()
+    response = asyncio.run(routes._auth_login(None, "base"))
+    assert response.status_code == 302
+    assert response.headers["location"] == "/base/?sign_in=unavailable"
 
 
 def test_impact_serve_points_streamlit_at_the_secrets_file(tmp_path, monkeypatch, capsys):

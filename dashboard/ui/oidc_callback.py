@@ -22,6 +22,8 @@ QUERY_PARAM = "sign_in"
 REFUSED = "refused"
 # The answer did not check out (token exchange or ID token validation failed, a stale callback).
 FAILED = "failed"
+# Sign-in could not start: the provider's metadata could not be fetched (down, unreachable, wrong URL).
+UNAVAILABLE = "unavailable"
 _USER_COOKIE = "_streamlit_user="
 
 
@@ -73,30 +75,47 @@ def failed_outcome(query: Mapping[str, str], status: int, set_cookie_headers: li
 
 
 def install() -> bool:
-    """Wrap Streamlit's OAuth callback handler; False (and a warning) when this Streamlit has none to wrap.
+    """Wrap Streamlit's sign-in handlers; False (and a warning) when this Streamlit has none to wrap.
 
-    The routes look the handler up by its module name at each request, so wrapping it before
-    the first sign-in is enough.
+    The callback's failed redirect gets its outcome; a sign-in that cannot start (the provider's
+    metadata unreachable: Streamlit answers a bare "Authentication error", status 400) goes back
+    to the page with ``sign_in=unavailable``. The routes look the handlers up by their module
+    names at each request, so wrapping them before the first sign-in is enough.
     """
     try:
         from streamlit.web.server.starlette import starlette_auth_routes as routes
     except ImportError:
         log.warning("this Streamlit has no Starlette auth routes: a failed sign-in will not be explained")
         return False
-    original = getattr(routes, "_auth_callback", None)
-    if original is None:
-        log.warning("Streamlit's OAuth callback moved: a failed sign-in will not be explained on the page")
+    callback_handler = getattr(routes, "_auth_callback", None)
+    login_handler = getattr(routes, "_auth_login", None)
+    to_base = getattr(routes, "_redirect_to_base", None)
+    if callback_handler is None or login_handler is None or to_base is None:
+        log.warning("Streamlit's sign-in handlers moved: a failed sign-in will not be explained on the page")
         return False
-    if getattr(original, "_impact_wrapped", False):
+    if getattr(callback_handler, "_impact_wrapped", False):
         return True
 
     async def callback(request: Any, base_url: str) -> Any:
-        response = await original(request, base_url)
+        response = await callback_handler(request, base_url)
         outcome = failed_outcome(request.query_params, response.status_code, response.headers.getlist("set-cookie"))
         if outcome is not None:
             response.headers["location"] = with_outcome(response.headers["location"], outcome)
         return response
 
+    async def login(request: Any, base_url: str) -> Any:
+        try:
+            response = await login_handler(request, base_url)
+        except Exception:  # e.g. Authlib missing, a secrets section Authlib cannot use
+            log.warning("sign-in could not start", exc_info=True)
+            response = None
+        if response is not None and response.status_code < 400:
+            return response
+        back = await to_base(base_url)
+        back.headers["location"] = with_outcome(back.headers["location"], UNAVAILABLE)
+        return back
+
     callback._impact_wrapped = True  # type: ignore[attr-defined]
     routes._auth_callback = callback
+    routes._auth_login = login
     return True

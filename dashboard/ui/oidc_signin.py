@@ -38,6 +38,10 @@ OUTCOME_MESSAGES = {
         "admin to check the sign-in settings (the server's log says why)."
     ),
     oidc_callback.REFUSED: "Sign-in did not complete: the identity provider refused it. Try again, or ask an admin.",
+    oidc_callback.UNAVAILABLE: (
+        "Sign-in could not start: the identity provider did not answer. Try again in a while; if it keeps failing, "
+        "ask an admin (the server's log says why)."
+    ),
 }
 
 
