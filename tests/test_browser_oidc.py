@@ -193,3 +193,15 @@ def test_an_expired_token_shows_the_expiry_message_and_no_data(oidc_server, prov
     assert page.locator('[data-testid="stMetricValue"]').count() == 0
     page.reload()  # the cookie is still there; a new session is refused the same way
     page.wait_for_selector("text=Your sign-in has expired; sign in again.", timeout=60_000)
+
+
+def test_a_page_left_open_is_taken_away_when_the_token_expires(oidc_server, provider, browser_page):
+    page, _ = browser_page
+    # Valid at sign-in; the page's store check (every IMPACT_REFRESH_SECONDS, 5) finds it over without a click.
+    expires = int(time.time()) + 30  # time enough to sign in and see the page on a loaded machine
+    sub = account(provider, {"email": "ana@ngo.example", "groups": ["impact-analysts"], "exp": expires})
+    sign_in(page, oidc_server, sub)
+    page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
+    wait = max(0.0, expires - time.time())
+    page.wait_for_selector("text=Your sign-in has expired; sign in again.", timeout=(wait + 30) * 1000)
+    assert page.locator('[data-testid="stMetricValue"]').count() == 0
