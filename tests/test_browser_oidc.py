@@ -54,12 +54,10 @@ def account(provider: str, claims: dict) -> str:
     return sub
 
 
-@pytest.fixture(scope="module")
-def oidc_server(provider, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("oidc")
-    port = _free_port()
-    secrets_file = folder / "secrets.toml"
-    secrets_file.write_text(
+def secrets_for(folder, port: int, provider: str):
+    """A secrets file with the dashboard on ``port`` as a client of ``provider``."""
+    path = folder / "secrets.toml"
+    path.write_text(
         "[auth]\n"
         f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
         f'cookie_secret = "{secrets.token_hex(32)}"\n'
@@ -67,19 +65,30 @@ def oidc_server(provider, tmp_path_factory):
         'client_secret = "not-checked-by-the-mock"\n'
         f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
     )
+    return path
+
+
+def oidc_dashboard(folder, provider: str):
+    """`impact serve` with IMPACT_AUTH=oidc against ``provider``, roles mapped as a team would."""
+    port = _free_port()
     settings = Settings.from_env({"IMPACT_HOME": str(folder)})
-    with dashboard(
+    return dashboard(
         folder,
         port,
         IMPACT_DB_URL=settings.db_url,
         IMPACT_QUARANTINE_DIR=str(settings.quarantine_dir),
         IMPACT_BOUNDARY_FILE=str(BOUNDARY_FILE),
         IMPACT_AUTH="oidc",
-        IMPACT_SECRETS_FILE=str(secrets_file),
+        IMPACT_SECRETS_FILE=str(secrets_for(folder, port, provider)),
         IMPACT_OIDC_ROLES="impact-admins=admin,impact-analysts=analyst,impact-viewers=viewer",
         IMPACT_OIDC_EMAIL_DOMAINS="ngo.example=viewer",
         IMPACT_OIDC_PROVIDER_NAME=PROVIDER_NAME,
-    ) as url:
+    )
+
+
+@pytest.fixture(scope="module")
+def oidc_server(provider, tmp_path_factory):
+    with oidc_dashboard(tmp_path_factory.mktemp("oidc"), provider) as url:
         yield url
 
 
@@ -205,3 +214,15 @@ def test_a_page_left_open_is_taken_away_when_the_token_expires(oidc_server, prov
     wait = max(0.0, expires - time.time())
     page.wait_for_selector("text=Your sign-in has expired; sign in again.", timeout=(wait + 30) * 1000)
     assert page.locator('[data-testid="stMetricValue"]').count() == 0
+
+
+def test_a_provider_that_does_not_answer_is_said_not_a_bare_error(tmp_path, browser_page):
+    page, _ = browser_page
+    with oidc_dashboard(tmp_path, f"http://127.0.0.1:{_free_port()}") as url:  # nothing listens there
+        page.goto(url)
+        button = f'button:has-text("Sign in with {PROVIDER_NAME}")'
+        page.wait_for_selector(button, timeout=60_000)
+        _click(page, button)
+        page.wait_for_selector("text=Sign-in could not start", timeout=60_000)
+        page.wait_for_selector(button, timeout=30_000)
+        assert page.get_by_text("Authentication error").count() == 0
