@@ -201,16 +201,36 @@ def serve_environment(streamlit_args: list[str], environ: dict[str, str]) -> tup
     return env, warnings
 
 
+def secrets_options(streamlit_args: list[str], environ: dict[str, str]) -> list[str]:
+    """Streamlit's ``--secrets.files`` for IMPACT_SECRETS_FILE, unless the caller passed that option itself.
+
+    An option rather than STREAMLIT_SECRETS_FILES: Streamlit splits that variable at spaces.
+
+    >>> secrets_options([], {"IMPACT_SECRETS_FILE": "/etc/impact/secrets.toml"})
+    ['--secrets.files', '/etc/impact/secrets.toml']
+    >>> secrets_options(["--secrets.files", "/x.toml"], {"IMPACT_SECRETS_FILE": "/y.toml"}), secrets_options([], {})
+    ([], [])
+    """
+    path = environ.get("IMPACT_SECRETS_FILE", "").strip()
+    if not path or _option(streamlit_args, "secrets.files") is not None:
+        return []
+    return ["--secrets.files", str(Path(path).expanduser().resolve())]
+
+
 def serve(streamlit_args: list[str]) -> int:
     """Run Streamlit on the dashboard; its own options and STREAMLIT_* variables pass through."""
     from dashboard.map.static_assets import ensure_vendor_assets
 
-    ensure_vendor_assets()
     env, warnings = serve_environment(streamlit_args, dict(os.environ))
+    secrets = secrets_options(streamlit_args, env)
+    if secrets and not Path(secrets[1]).is_file():
+        print(f"impact: IMPACT_SECRETS_FILE {secrets[1]} is not a file", file=sys.stderr)
+        return 2
+    ensure_vendor_assets()
     for warning in warnings:
         print(warning, file=sys.stderr)
     # Streamlit, with the page's work done in the background while it starts (dashboard.ui.serve).
-    command = [sys.executable, "-m", "dashboard.ui.serve", str(APP_SCRIPT), *streamlit_args]
+    command = [sys.executable, "-m", "dashboard.ui.serve", str(APP_SCRIPT), *secrets, *streamlit_args]
     # Become Streamlit rather than wait for it: a SIGTERM to `impact serve` then stops the
     # server itself instead of leaving it running without a parent.
     os.execve(sys.executable, command, env)

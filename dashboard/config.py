@@ -101,6 +101,11 @@ class Settings:
     users_file: Path | None = None
     session_minutes: float = 480.0
     viewer_grid_km: float = 10.0
+    oidc_role_claim: str = "groups"
+    oidc_roles: tuple[tuple[str, str], ...] = ()
+    oidc_email_domains: tuple[tuple[str, str], ...] = ()
+    oidc_provider_name: str = ""
+    secrets_file: Path | None = None
 
     # Environment variable of each field, and what it means (README lists them all).
     ENV = {
@@ -160,7 +165,8 @@ class Settings:
         ),
         "auth": (
             "IMPACT_AUTH",
-            "who may use the page: none (no sign-in, as on a laptop), form (sign-in form, roles), public (read-only)",
+            "who may use the page: none (no sign-in, as on a laptop), form (sign-in form, roles), public (read-only), "
+            "oidc (an identity provider through Streamlit's st.login, a claim mapped to a role)",
         ),
         "users_file": (
             "IMPACT_USERS_FILE",
@@ -174,6 +180,28 @@ class Settings:
             "IMPACT_VIEWER_GRID_KM",
             "grid cell (km) a site a viewer sees is moved to the centre of when no GeoNames settlement is known; "
             "default 10",
+        ),
+        "oidc_role_claim": (
+            "IMPACT_OIDC_ROLE_CLAIM",
+            "with IMPACT_AUTH=oidc, the ID token claim that lists the account's groups (a list or a string; "
+            "a.b reaches into an object); default groups",
+        ),
+        "oidc_roles": (
+            "IMPACT_OIDC_ROLES",
+            "group value=role pairs, comma-separated (impact-admins=admin,impact-viewers=viewer); the highest wins",
+        ),
+        "oidc_email_domains": (
+            "IMPACT_OIDC_EMAIL_DOMAINS",
+            "domain=role pairs for a verified email when no group maps (ngo.example=viewer); default none",
+        ),
+        "oidc_provider_name": (
+            "IMPACT_OIDC_PROVIDER_NAME",
+            "the name on the sign-in button (Sign in with NAME); default the identity provider's host name",
+        ),
+        "secrets_file": (
+            "IMPACT_SECRETS_FILE",
+            "the Streamlit secrets file `impact serve` reads ([auth]: the OIDC client); default Streamlit's own "
+            "(.streamlit/secrets.toml in the working folder or the home folder)",
         ),
     }
 
@@ -202,6 +230,11 @@ class Settings:
             users_file=Path(env.get("IMPACT_USERS_FILE") or home / "users.toml"),
             session_minutes=_amount(env, "IMPACT_SESSION_MINUTES", 480.0, "minutes"),
             viewer_grid_km=_amount(env, "IMPACT_VIEWER_GRID_KM", 10.0, "km"),
+            oidc_role_claim=env.get("IMPACT_OIDC_ROLE_CLAIM", "").strip() or "groups",
+            oidc_roles=role_pairs(env, "IMPACT_OIDC_ROLES"),
+            oidc_email_domains=role_pairs(env, "IMPACT_OIDC_EMAIL_DOMAINS"),
+            oidc_provider_name=env.get("IMPACT_OIDC_PROVIDER_NAME", "").strip(),
+            secrets_file=Path(env["IMPACT_SECRETS_FILE"]) if env.get("IMPACT_SECRETS_FILE", "").strip() else None,
         )
 
 
@@ -209,9 +242,35 @@ class SettingError(ValueError):
     """A setting whose value cannot be used; the command says which, and exits 2."""
 
 
-# How the page knows who is using it. "oidc" (Streamlit's st.login) is the next one: it will map an
-# identity provider's claim to a role in dashboard/io/users.py and be one more branch of ui/signin.py.
-AUTH_MODES = ("none", "form", "public")
+# How the page knows who is using it; "oidc" is Streamlit's st.login, a claim mapped to a role by
+# dashboard/io/oidc_roles.py.
+AUTH_MODES = ("none", "form", "public", "oidc")
+# Lowest to highest: a role may do everything the roles before it may (dashboard/io/users.py says what).
+ROLES = ("viewer", "analyst", "admin")
+
+
+def role_pairs(env: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...]:
+    """``value=role`` pairs, comma-separated, each role one of :data:`ROLES`; refused when one is not.
+
+    A typo must not silently grant nothing (or, worse, be read as another role).
+
+    >>> role_pairs({"X": "impact-admins=admin, ngo.example = viewer"}, "X")
+    (('impact-admins', 'admin'), ('ngo.example', 'viewer'))
+    >>> role_pairs({}, "X")
+    ()
+    """
+    pairs = []
+    for item in env.get(name, "").split(","):
+        if not item.strip():
+            continue
+        value, equals, role = item.rpartition("=")
+        value, role = value.strip(), role.strip().casefold()
+        if not equals or not value:
+            raise SettingError(f"{name}: {item.strip()!r} is not VALUE=ROLE (e.g. impact-analysts=analyst)")
+        if role not in ROLES:
+            raise SettingError(f"{name}: {role!r} in {item.strip()!r} is not a role: {', '.join(ROLES)}")
+        pairs.append((value, role))
+    return tuple(pairs)
 
 
 def _auth_mode(env: Mapping[str, str]) -> str:
@@ -227,7 +286,7 @@ def _auth_mode(env: Mapping[str, str]) -> str:
 
 
 def _allow_writes(env: Mapping[str, str], auth: str) -> bool:
-    """Whether the page may write: public never; form unless IMPACT_ALLOW_WRITES says no; none only when it says yes.
+    """Whether the page may write: public never; form, oidc unless IMPACT_ALLOW_WRITES says no; none when it says yes.
 
     >>> _allow_writes({}, "none"), _allow_writes({}, "form"), _allow_writes({"IMPACT_ALLOW_WRITES": "1"}, "public")
     (False, True, False)
@@ -237,7 +296,7 @@ def _allow_writes(env: Mapping[str, str], auth: str) -> bool:
     text = env.get("IMPACT_ALLOW_WRITES", "")
     if auth == "public":
         return False
-    if auth == "form" and not text.strip():
+    if auth in ("form", "oidc") and not text.strip():
         return True  # signed-in users, each role checked by the page that writes
     return is_true(text)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -18,32 +21,44 @@ PASSWORD = "correct horse battery"
 DATA_MARKERS = [b"Projectiles launched", b"Without heating", b"Kherson", b"streamlit_folium"]
 
 
+@contextmanager
+def dashboard(folder: Path, port: int, **impact_env: str) -> Iterator[str]:
+    """`impact serve` on 127.0.0.1:``port`` with these IMPACT_* settings, its log in ``folder``; yields its URL."""
+    env = dict(os.environ)
+    env.update(
+        impact_env,
+        STREAMLIT_SERVER_PORT=str(port),
+        STREAMLIT_SERVER_HEADLESS="true",
+        STREAMLIT_SERVER_ADDRESS="127.0.0.1",
+    )
+    log_file = folder / "serve.log"
+    with open(log_file, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(url, process, log_file)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
 @pytest.fixture
 def form_server(settings, boundary_file, tmp_path):
     users_file = tmp_path / "users.toml"
     users.add_user(users_file, "field-analyst", "analyst", PASSWORD)
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
+    with dashboard(
+        tmp_path,
+        _free_port(),
         IMPACT_DB_URL=settings.db_url,
         IMPACT_QUARANTINE_DIR=str(settings.quarantine_dir),
         IMPACT_BOUNDARY_FILE=str(boundary_file),
         IMPACT_AUTH="form",
         IMPACT_USERS_FILE=str(users_file),
-        STREAMLIT_SERVER_PORT=str(port),
-        STREAMLIT_SERVER_HEADLESS="true",
-        STREAMLIT_SERVER_ADDRESS="127.0.0.1",
-    )
-    log = open(tmp_path / "serve.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, process, tmp_path / "serve.log")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    ) as url:
+        yield url
 
 
 def _click(page, selector: str) -> None:

@@ -162,7 +162,7 @@ def test_auth_settings():
     assert Settings.from_env({"IMPACT_AUTH": "public", "IMPACT_ALLOW_WRITES": "1"}).allow_writes is False
     assert Settings.from_env({"IMPACT_AUTH": "form"}).allow_writes is True
     with pytest.raises(SettingError, match="IMPACT_AUTH"):
-        Settings.from_env({"IMPACT_AUTH": "oidc"})  # not yet: refused rather than left open
+        Settings.from_env({"IMPACT_AUTH": "oauth"})  # a typo is refused rather than left open
     with pytest.raises(SettingError, match="IMPACT_SESSION_MINUTES"):
         Settings.from_env({"IMPACT_SESSION_MINUTES": "forever"})
 

@@ -29,10 +29,10 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from dashboard.config import ROLES  # noqa: F401 (lowest to highest; here since the users file came first)
+
 log = logging.getLogger(__name__)
 
-# Lowest to highest: a role may do everything the roles before it may.
-ROLES = ("viewer", "analyst", "admin")
 # The role each action needs, checked on the server by the page that performs it. Every write
 # path of the page has a row here (tests enumerate it); a new write path adds its row first.
 REQUIRED_ROLE = {

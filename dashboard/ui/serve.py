@@ -102,6 +102,9 @@ def warm(wait_for_runtime: bool = True) -> dict:
 
 def main(argv: list[str]) -> int:
     """Start the warm-up thread, then run Streamlit with ``argv`` (the script and its options)."""
+    from dashboard.ui import oidc_callback
+
+    oidc_callback.install()  # a failed OIDC sign-in comes back saying so, not as a blank sign-in page
     threading.Thread(target=warm, name="impact-warm-up", daemon=True).start()
     from streamlit.web import cli as streamlit_cli
 

@@ -177,13 +177,19 @@ def follow_store(version: int, every_seconds: float) -> None:
 
     Each app process reads the version from the store itself, so several processes behind a proxy
     all follow one database; the records are then read whole at the new version (``current``).
+    A sign-in that ended meanwhile (its time is up, the user was removed) reruns it too, so a page
+    left open does not keep showing the data: the rerun is the sign-in page.
     """
     if not every_seconds:
         return
 
     @st.fragment(run_every=every_seconds)
     def check() -> None:
+        from dashboard.ui import signin  # here, not at the top: signin imports this module
+
         config = settings()
+        if config.auth in ("form", "oidc") and signin.identity(config) is None:
+            st.rerun(scope="app")
         if store_version(engine(config.db_url)) != version:
             st.rerun(scope="app")
 

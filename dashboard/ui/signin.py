@@ -2,8 +2,8 @@
 
 ``IMPACT_AUTH`` chooses how a session gets its identity: ``none`` (the machine's own user, no
 sign-in), ``public`` (everyone a viewer) or ``form`` (the built-in form, users in
-``IMPACT_USERS_FILE``). An ``oidc`` mode would be one more branch of :func:`identity`, reading
-``st.user`` and mapping a claim to a role in ``dashboard/io/users.py``.
+``IMPACT_USERS_FILE``) or ``oidc`` (an identity provider through ``st.login``: ``dashboard/ui/oidc_signin.py``,
+its claims mapped to a role by ``dashboard/io/oidc_roles.py``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dashboard.config import Settings
 from dashboard.io import users
 from dashboard.io.users import REQUIRED_ROLE, Identity
 from dashboard.records.safe_text import markdown_text
-from dashboard.ui import shared
+from dashboard.ui import oidc_signin, shared
 
 # The session's sign-in: {"name": ..., "at": epoch seconds}. Session state lives on the server only.
 SESSION_KEY = "signed_in"
@@ -38,6 +38,8 @@ def identity(settings: Settings) -> Identity | None:
         return Identity("local", "admin")  # the machine's operator; writes still need IMPACT_ALLOW_WRITES
     if settings.auth == "public":
         return Identity("public", "viewer")
+    if settings.auth == "oidc":
+        return oidc_signin.identity(settings)
     signed_in = st.session_state.get(SESSION_KEY)
     if not signed_in:
         return None
@@ -53,12 +55,17 @@ def identity(settings: Settings) -> Identity | None:
 
 
 def gate(settings: Settings) -> Identity:
-    """The identity of a signed-in session; otherwise the sign-in form, and the run stops there."""
+    """The identity of a signed-in session; otherwise the sign-in form (or page), and the run stops there."""
     who = identity(settings)
     if who is None:
-        sign_in_form(settings)
+        if settings.auth == "oidc":
+            oidc_signin.sign_in_page(settings)
+        else:
+            sign_in_form(settings)
         st.stop()
-    if settings.auth == "form":
+    if settings.auth == "oidc":
+        oidc_signin.signed_in_sidebar(who)
+    elif settings.auth == "form":
         st.sidebar.caption(f"Signed in as {markdown_text(who.name)} ({who.role})")
         st.sidebar.button("Sign out", on_click=sign_out)
     return who
