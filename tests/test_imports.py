@@ -141,7 +141,7 @@ def test_failed_import_leaves_the_store_as_before(cir_file, store, tmp_path, mon
     engine, settings = store
     before = count(engine)
     broken_log = sa.Table("no_such_table", sa.MetaData(), sa.Column("batch_id", sa.Integer, primary_key=True))
-    monkeypatch.setattr("dashboard.io.importer.import_batches", broken_log)
+    monkeypatch.setattr("dashboard.io.import_write.import_batches", broken_log)
     with pytest.raises(sa.exc.SQLAlchemyError):
         import_file(write_csv(tmp_path / "v1.csv", cir_rows(840, 2629)), engine, settings, "mapped", CIR_MAPPING)
     assert count(engine) == before

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from dashboard.io.importer import _row_hashes
+from dashboard.io.import_write import row_hashes as _row_hashes
 from dashboard.records.kinds import KINDS
 from dashboard.records.schemas import SCHEMAS, ColumnSpec, IncidentSchema
 from dashboard.store.migrate import prepare_schema

@@ -291,7 +291,7 @@ def test_a_rolled_back_import_leaves_no_quarantine_or_log(home, tmp_path, monkey
     path = tmp_path / "incidents.csv"
     path.write_text(csv_line(COLUMNS) + good_line(1, seed_rows()[0]) + csv_line(["bad-1", "2024-02-30"]))
     broken_log = sa.Table("no_such_table", sa.MetaData(), sa.Column("batch_id", sa.Integer, primary_key=True))
-    monkeypatch.setattr("dashboard.io.importer.import_batches", broken_log)
+    monkeypatch.setattr("dashboard.io.import_write.import_batches", broken_log)
     try:
         import_file(path, engine, settings, "canonical")
     except sa.exc.SQLAlchemyError:

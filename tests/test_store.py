@@ -10,7 +10,7 @@ from dashboard.config import Settings
 from dashboard.io.open import open_store
 from dashboard.query.totals import summarize
 from dashboard.store.migrate import prepare_store
-from dashboard.store.sql import TABLES, batches, read_records, rows_for_insert
+from dashboard.store.sql import TABLES, batches, import_batches, read_records, rows_for_insert
 from tests.builders import record_folder
 
 
@@ -97,7 +97,7 @@ def test_a_folder_that_fails_mid_write_leaves_the_store_empty(tmp_path, monkeypa
     import dashboard.io.importer as importer
 
     settings = _copy_settings(tmp_path)
-    real = importer._write_file
+    real = importer.write_file
     written = []
 
     def fail_on_second(connection, plan, report, progress):
@@ -106,7 +106,7 @@ def test_a_folder_that_fails_mid_write_leaves_the_store_empty(tmp_path, monkeypa
             raise sa.exc.OperationalError("INSERT", {}, Exception("disk full"))
         return real(connection, plan, report, progress)
 
-    monkeypatch.setattr(importer, "_write_file", fail_on_second)
+    monkeypatch.setattr(importer, "write_file", fail_on_second)
     with pytest.raises(sa.exc.OperationalError):
         open_store(settings)
     engine = sa.create_engine(settings.db_url)
@@ -144,7 +144,7 @@ def test_a_fill_racing_another_gives_way(tmp_path, monkeypatch):
             with other.begin() as other_connection:
                 for table, steps in plan_of_everyone.items():
                     other_connection.execute(TABLES[table].insert(), rows_for_insert(steps, table))
-                other_connection.execute(importer.import_batches.insert().values(**other_batch))
+                other_connection.execute(import_batches.insert().values(**other_batch))
             other.dispose()
         return real(*args, **kwargs)
 

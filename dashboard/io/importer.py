@@ -29,13 +29,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from dashboard.config import RESOURCE_ROOT, Settings
 from dashboard.io.formats.base import Translation
@@ -43,7 +41,8 @@ from dashboard.io.formats.canonical import _is_hxl_row
 from dashboard.io.formats.mapped_facilities import stale_hits
 from dashboard.io.formats.registry import DEFAULT_FORMAT, FormatMismatch, check_header, input_format
 from dashboard.io.geojson_rows import is_geojson, read_geojson_rows
-from dashboard.io.import_audit import command_line_user, plan_conflicts, write_history
+from dashboard.io.import_audit import command_line_user, plan_conflicts
+from dashboard.io.import_write import plan_changes, write_file
 from dashboard.io.links import refresh as refresh_links
 from dashboard.io.locate import fill_locations, unlocated
 from dashboard.io.report import ImportReport, StagedLogs, discard_logs, publish_logs, quarantine_rows, stage_logs
@@ -55,8 +54,6 @@ from dashboard.store.lock import import_holder, locked_transaction
 from dashboard.store.migrate import prepare_schema
 from dashboard.store.sql import (
     TABLES,
-    import_batches,
-    insert_frame,
     is_empty,
     read_documents,
     read_table_typed,
@@ -82,20 +79,6 @@ def _stored_ids(engine: Engine) -> dict[str, set[str]]:
                 # Straight from the driver's cursor: a million ids without per-row result processing.
                 ids[table] = {value for (value,) in connection.execute(sa.select(column)).cursor.fetchall()}
     return ids
-
-
-def _row_hashes(frame: pd.DataFrame, table: str) -> pd.Series:
-    """One hash per typed row, indexed by key: equal exactly when every column's value is equal.
-
-    Each kind gives its column as a plain numpy array (dates as integers, blanks as
-    one sentinel), so incoming and stored rows hash alike without becoming text.
-    """
-    combined = np.zeros(len(frame), dtype="uint64")
-    with np.errstate(over="ignore"):  # the combination wraps around by design
-        for name, spec in SCHEMAS[table].columns.items():
-            column = pd.util.hash_array(spec.column_kind.hashable(frame[name]))
-            combined = (combined * np.uint64(1_000_003)) ^ column
-    return pd.Series(combined, index=frame[SCHEMAS[table].key].to_numpy(dtype=object))
 
 
 @dataclass
@@ -226,7 +209,7 @@ def plan_file(
     report.duplicates, report.rejected = len(duplicate_lines), len(rejected_lines)
     report.rejections = [_named(f, translation.origins) for f in failures]
     progress(0.55, "comparing with the store")
-    plan = _plan(engine, checked.records)
+    plan = plan_changes(engine, checked.records)
     report.conflicts = plan_conflicts(engine, plan)
     headline = "incidents" if "incidents" in translation.tables else next(iter(translation.tables), "incidents")
     report.accepted = len(plan.get(headline, {}).get("new", []))
@@ -304,36 +287,6 @@ def _named(failure: dict, origins: dict[str, str]) -> dict:
     return {**failure, "line": int(line) if pd.notna(line) else None, "column": shown}
 
 
-def _plan(engine: Engine, records) -> dict:
-    """For each table: rows to insert, rows to replace, how many are unchanged."""
-    plan: dict[str, dict] = {}
-    for table in SCHEMAS:
-        incoming = records.table(table)
-        if incoming.empty:
-            continue
-        key = SCHEMAS[table].key
-        keys = incoming[key].to_numpy(dtype=object)
-        stored = read_table_typed(engine, table, ids=keys.tolist())
-        if stored.empty:  # nothing to compare with (a first fill): every row is new, no hashing
-            plan[table] = {"new": incoming, "updated": incoming.iloc[:0], "unchanged": 0}
-            continue
-        incoming_hashes = _row_hashes(incoming, table).to_numpy()
-        stored_hashes = _row_hashes(stored, table)
-        # Position of each incoming key among the stored rows, -1 when new.
-        position = pd.Index(stored_hashes.index).get_indexer(keys)
-        is_stored = position >= 0
-        same = np.zeros(len(keys), dtype=bool)
-        same[is_stored] = incoming_hashes[is_stored] == stored_hashes.to_numpy()[position[is_stored]]
-        changed = is_stored & ~same
-        plan[table] = {
-            "new": incoming[~is_stored],
-            "updated": incoming[changed],
-            "before": stored.iloc[position[changed]],  # the same rows as stored: the history's old values
-            "unchanged": int(same.sum()),
-        }
-    return plan
-
-
 def _write(
     engine: Engine,
     planned: list[PlannedFile],
@@ -366,7 +319,7 @@ def _write(
                 discard_logs(staged)  # still before any write: the new plan's rejects replace them
                 staged = _stage(planned, settings.quarantine_dir)
             for file in planned:
-                file.report.batch_id = _write_file(connection, file.plan, file.report, progress)
+                file.report.batch_id = write_file(connection, file.plan, file.report, progress)
                 write_documents(connection, file.documents)
     except BaseException:
         discard_logs(staged)  # nothing was imported: no log may say otherwise
@@ -384,50 +337,6 @@ def _version(engine: Engine) -> int:
     """The store version a plan is made against (the schema prepared first, as planning does)."""
     prepare_schema(engine)
     return store_version(engine)
-
-
-def _write_file(connection: Connection, plan: dict, report: ImportReport, progress: Progress) -> int:
-    """One file's changes: replaced rows deleted and inserted again, new rows inserted, one batch row."""
-    deleted = plan.pop("deleted", [])
-    removed = {"incidents": list(deleted)}
-    for chunk in (deleted[start : start + 5000] for start in range(0, len(deleted), 5000)):
-        connection.execute(TABLES["impacts"].delete().where(TABLES["impacts"].c.incident_id.in_(chunk)))
-        connection.execute(TABLES["incidents"].delete().where(TABLES["incidents"].c.incident_id.in_(chunk)))
-    stale = plan.pop("stale", {})
-    for table in ("impacts", "assets"):
-        removed[table] = list(stale.get(table, []))
-    for table in ("impacts", "assets"):  # impacts first: they point at the assets
-        chunks = stale.get(table, [])
-        for chunk in (chunks[start : start + 5000] for start in range(0, len(chunks), 5000)):
-            connection.execute(TABLES[table].delete().where(TABLES[table].c[SCHEMAS[table].key].in_(chunk)))
-    for table, steps in plan.items():
-        key_column = TABLES[table].c[SCHEMAS[table].key]
-        updated = steps["updated"]
-        for start in range(0, len(updated), 5000):
-            ids = list(updated[SCHEMAS[table].key].iloc[start : start + 5000])
-            connection.execute(TABLES[table].delete().where(key_column.in_(ids)))
-        for frame in (updated, steps["new"]):
-            for start in range(0, len(frame), 100_000):
-                insert_frame(connection, table, frame.iloc[start : start + 100_000])
-                progress(0.7 + 0.25 * min(1.0, (start + 100_000) / max(len(frame), 1)), f"writing {table}")
-    result = connection.execute(
-        import_batches.insert().values(
-            file=report.file,
-            sha256=report.sha256,
-            imported_at=datetime.now(UTC).replace(tzinfo=None),
-            rows_read=report.rows_read,
-            accepted=report.accepted,
-            rejected=report.rejected,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            duplicates=report.duplicates,
-            format=report.format,
-            user_name=report.user,
-        )
-    )
-    batch_id = int(result.inserted_primary_key[0])
-    write_history(connection, plan, batch_id, report.user, removed)
-    return batch_id
 
 
 def _by(user: str | None, planned: list[PlannedFile]) -> list[PlannedFile]:
