@@ -100,6 +100,7 @@ class Nginx:
         self.conf = folder / "nginx.conf"
         self.conf.write_text(render_nginx_conf(NGINX_CONF.read_text(), listen_port, app_ports, folder))
         self.url = f"http://127.0.0.1:{listen_port}"
+        self.app_ports = app_ports
         # -e: the error log before the config is read (the built-in default is not writable).
         base = [binary, "-p", str(folder), "-e", str(folder / "error.log"), "-c", str(self.conf)]
         checked = subprocess.run([*base, "-t"], capture_output=True, text=True)

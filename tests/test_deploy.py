@@ -11,6 +11,7 @@ deploy/restore-drill.sh restores a dump of that database and finds the same tota
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -203,3 +204,25 @@ def test_two_app_processes_behind_nginx_sticky_fresh_and_restorable(chromium, tm
             if nginx is not None:
                 nginx.stop()
             stop(servers)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_load_test_runs_tiny_with_no_error_and_no_stale_total(tmp_path):
+    """bench/loadtest.py at 2 sessions, 20 s, 2,000 incidents: a batch lands while the sessions run."""
+    if nginx_binary() is None:
+        skip_or_fail("nginx not installed (apt-get install -y nginx-light; .ci/run does)")
+    if not Path("/usr/bin/chromium").exists():
+        skip_or_fail("/usr/bin/chromium not installed")
+    from bench import loadtest
+
+    out = tmp_path / "loadtest.json"
+    argv = ["--incidents", "2000", "--sessions", "2", "--duration", "20", "--imports", "1", "--import-rows", "200"]
+    assert loadtest.main([*argv, "--work", str(tmp_path / "work"), "--json", str(out), "--pg-url", POSTGRES_URL]) == 0
+    results = json.loads(out.read_text())
+    assert results["errors"] == 0, results["error_examples"]
+    assert results["stale"] == 0, results["stale_examples"]
+    assert results["changes"] > 0 and 0 < results["p50_s"] <= results["p95_s"], results
+    assert len(results["store_sizes"]) == 2 and results["store_sizes"][1] == 2200  # the import landed
+    assert 2200 in results["versions_seen_by_pages"]  # and the pages followed it while the sessions ran
+    assert len(results["upstreams_with_a_session"]) == 2  # a session on each app process
