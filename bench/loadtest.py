@@ -15,23 +15,28 @@ deploy/nginx.conf (rendered with tests/deployment.render_nginx_conf). The databa
 While the clock runs:
 
 - each of ``--sessions`` sessions (one Chromium, one browser context each, so each its own
-  sticky cookie) opens the page through nginx with a filter in the link (city, oblast, a date
-  range, or a mix; ``?city=...&start=...``, read by ``dashboard/views/url_state.py``), over and
-  over, a different filter each time, with ``--think`` seconds between;
+  sticky cookie; half are kept on each app process) follows a plan in a loop (``make_plan``):
+  it opens links with a filter (city, oblast, a date range, or a mix; ``?city=...&start=...``,
+  read by ``dashboard/views/url_state.py``), and on the unfiltered page adds an oblast, then a
+  second, in the sidebar's Oblast box (typed, Enter), with ``--think`` seconds between steps;
 - one thread imports ``--imports`` batches of ``--import-rows`` more synthetic incidents with
   ``impact import`` (and would run ``impact correct`` if ``impact --help`` listed it; this build
   has no such command and the JSON says so). After each batch, and before the first, it runs
-  ``impact summary --json`` for every filter the sessions use (nothing else writes then, so those
-  are the totals of that store version).
+  ``impact summary --json`` for every filter of the plan (nothing else writes then, so those are
+  the totals of that store version), in one worker interpreter that calls the command's own
+  ``dashboard.cli.main`` once per filter.
 
 Measured:
 
-- **change seconds**: from the navigation to the new link until the page's tiles are drawn for it:
-  the Attacks tile has a figure, the caption says "X of T incidents shown", and no element is
-  stale (``data-stale``: left over from the previous run) or still running. p50 and p95 over all
-  changes of all sessions;
+- **change seconds**: from the navigation to the new link (a *link* change: a new page load) or
+  from the Enter in the Oblast box (a *widget* change: a rerun of the open page) until the page's
+  tiles are drawn for it: the Attacks tile has a figure, the caption says "X of T incidents shown"
+  (for a widget change: not the same pair as before), and no element is stale (``data-stale``: left
+  over from the previous run) or still running. p50 and p95 over all changes of all sessions,
+  and per kind;
 - **errors**: exceptions in a page (``pageerror``), HTTP responses of 400 or more, Streamlit
-  exception boxes on the page, and changes not drawn within ``--cap`` seconds;
+  exception boxes on the page, changes not drawn within ``--cap`` seconds, and a widget change
+  whose page link does not then name the filter asked for;
 - **stale totals**. Every drawn page is sampled twice: when drawn, and again after its think
   time (by then the page may have followed an import by itself). A sample shows the filter of its
   link, the store size T of its caption and the Attacks figure A. Each import adds incidents, so T
@@ -56,13 +61,14 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, log, machine_facts  # noqa: E402
 
 PORTS = (8700, 8799)
+FILTER_KEYS = ("city", "oblast", "start", "end", "weapon", "asset_type")
 CHROMIUM = "/usr/bin/chromium"
 DEFAULT_PG = os.environ.get("IMPACT_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 CAPTION = re.compile(r"([\d,]+) of ([\d,]+) incidents shown")
@@ -103,28 +109,39 @@ def filter_args(query: dict) -> list[str]:
     return args
 
 
-def choose_filters(data: Path, count: int = 8) -> list[dict]:
-    """Links the sessions open: all, two oblasts, two cities, a month, an oblast in a quarter, a city in a month."""
+def make_plan(data: Path) -> list[tuple[str, dict]]:
+    """What the sessions do, in a loop: open links (all, oblasts, cities, a month, an oblast or a city in a
+    quarter) and, on the unfiltered page, add one oblast then another with the Oblast widget."""
     import pandas as pd
 
     incidents = pd.read_csv(data / "incidents.csv", usecols=["event_date", "oblast", "place"], dtype=str)
     oblasts = incidents["oblast"].dropna().value_counts().index.tolist()
     cities = incidents["place"].dropna().value_counts().index.tolist()
+
+    def oblast(n: int) -> str:
+        return oblasts[min(n, len(oblasts) - 1)]
+
+    def city(n: int) -> str:
+        return cities[min(n, len(cities) - 1)]
+
     days = pd.to_datetime(incidents["event_date"]).sort_values()
     middle = days.iloc[len(days) // 2].date().replace(day=1)
-    month_end = (pd.Timestamp(middle) + pd.offsets.MonthEnd(0)).date()
-    quarter_end = (pd.Timestamp(middle) + pd.offsets.MonthEnd(3)).date()
-    chosen = [
-        {},
-        {"oblast": [oblasts[0]]},
-        {"oblast": [oblasts[min(3, len(oblasts) - 1)]]},
-        {"city": [cities[0]]},
-        {"city": [cities[min(5, len(cities) - 1)]]},
-        {"start": [str(middle)], "end": [str(month_end)]},
-        {"oblast": [oblasts[min(1, len(oblasts) - 1)]], "start": [str(middle)], "end": [str(quarter_end)]},
-        {"city": [cities[min(1, len(cities) - 1)]], "start": [str(middle)], "end": [str(quarter_end)]},
+    month = {"start": [str(middle)], "end": [str((pd.Timestamp(middle) + pd.offsets.MonthEnd(0)).date())]}
+    quarter = {"start": [str(middle)], "end": [str((pd.Timestamp(middle) + pd.offsets.MonthEnd(3)).date())]}
+    return [
+        ("link", {}),
+        ("widget", {"oblast": [oblast(2)]}),
+        ("widget", {"oblast": [oblast(2), oblast(5)]}),
+        ("link", {"oblast": [oblast(0)]}),
+        ("link", {"city": [city(0)]}),
+        ("link", month),
+        ("link", {}),
+        ("widget", {"oblast": [oblast(3)]}),
+        ("widget", {"oblast": [oblast(3), oblast(6)]}),
+        ("link", {"city": [city(5)]}),
+        ("link", {"oblast": [oblast(1)]} | quarter),
+        ("link", {"city": [city(1)]} | quarter),
     ]
-    return chosen[:count]
 
 
 def key_of(query: dict) -> str:
@@ -136,24 +153,50 @@ def key_of(query: dict) -> str:
     return urlencode(sorted((k, v) for k, values in query.items() for v in values))
 
 
+# `impact summary --json` run again and again in one interpreter: the command's own code (dashboard.cli.main),
+# without paying the interpreter's start and imports a dozen times per store version.
+# One engine per URL for all of them (before anything imports create_engine), so the calls hold one connection.
+SUMMARY_WORKER = """
+import contextlib, functools, io, json, sys
+import dashboard.store.sql as sql
+sql.create_engine = functools.lru_cache(maxsize=None)(sql.create_engine)
+from dashboard.cli import main
+for line in sys.stdin:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["summary", "--json", *json.loads(line)])
+    print(json.dumps({"code": code, "totals": json.loads(out.getvalue()) if code == 0 else None}), flush=True)
+"""
+
+
 class Truth:
     """``impact summary --json`` per filter at each store version, keyed by the store's size (unfiltered attacks)."""
 
     def __init__(self, env: dict, filters: list[dict]) -> None:
-        self.env, self.filters = env, filters
+        self.filters = list({key_of(q): q for q in filters}.values())
         self.by_size: dict[int, dict[str, int]] = {}
-        self.lock = threading.Lock()
+        self.worker = subprocess.Popen(
+            [sys.executable, "-c", SUMMARY_WORKER], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+
+    def summary(self, query: dict) -> dict:
+        """``impact summary --json`` with the filter's options."""
+        self.worker.stdin.write(json.dumps(filter_args(query)) + "\n")
+        self.worker.stdin.flush()
+        answer = json.loads(self.worker.stdout.readline())
+        if answer["code"] != 0:
+            raise RuntimeError(f"impact summary {filter_args(query)} exited {answer['code']}")
+        return answer["totals"]
 
     def record(self) -> int:
         """Summaries of every filter now (call only while nothing imports); the store size."""
-        size = json.loads(_impact(self.env, "summary", "--json").stdout)["attacks"]
-        totals = {
-            key_of(q): json.loads(_impact(self.env, "summary", "--json", *filter_args(q)).stdout)["attacks"]
-            for q in self.filters
-        }
-        with self.lock:
-            self.by_size[size] = totals
+        size = self.summary({})["attacks"]
+        self.by_size[size] = {key_of(q): self.summary(q)["attacks"] for q in self.filters}
         return size
+
+    def close(self) -> None:
+        self.worker.stdin.close()
+        self.worker.wait(timeout=30)
 
 
 def importer(env: dict, truth: Truth, batches: list[Path], stop: threading.Event, facts: dict) -> None:
@@ -171,8 +214,40 @@ def importer(env: dict, truth: Truth, batches: list[Path], stop: threading.Event
         stop.wait(5)  # the sessions see this version for a while before the next
 
 
-async def session(number: int, browser, nginx, filters: list[dict], until: float, args, out: dict) -> None:
-    """One user: open a filtered link, wait until drawn, sample, think, sample again; repeat until ``until``."""
+async def _drawn(page, cap_s: float, before: dict | None = None) -> dict | None:
+    """The page's read once drawn (tiles and caption there, nothing stale or running; changed from ``before``)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < cap_s:
+        read = await page.evaluate(READ_JS)
+        if read["exceptions"]:
+            return read
+        drawn = read["attacks"] and read["caption"] and not read["stale"] and not read["running"]
+        if drawn and (before is None or (read["attacks"], read["caption"]) != (before["attacks"], before["caption"])):
+            return read
+        await page.wait_for_timeout(50)
+    return None
+
+
+async def _add_oblast(page, oblast: str) -> None:
+    """Type an oblast into the sidebar's Oblast box and press Enter, as a user does."""
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Oblast")
+    field = box.locator("input").first
+    await field.click()
+    await field.fill(oblast)
+    await page.wait_for_timeout(300)  # the dropdown filters its options
+
+
+def _page_filter(url: str) -> str:
+    """The filter a page's own link says it applies (the map's view left out)."""
+    query = parse_qs(urlparse(url).query)
+    return key_of({k: v for k, v in query.items() if k in FILTER_KEYS})
+
+
+async def session(number: int, browser, nginx, plan: list[tuple[str, dict]], until: float, args, out: dict) -> None:
+    """One user: follow ``plan`` (links to open, oblasts to add with the widget) until ``until``.
+
+    After each step: wait until drawn, sample, think, sample again.
+    """
     context, page = await _context_on(browser, nginx, nginx.app_ports[number % 2])
     errors = out["errors"]
     page.on("pageerror", lambda exc: errors.append(f"session {number}: page error {exc}"))
@@ -180,45 +255,49 @@ async def session(number: int, browser, nginx, filters: list[dict], until: float
         "response",
         lambda r: errors.append(f"session {number}: HTTP {r.status} {r.url}") if r.status >= 400 else None,
     )
-    highest = 0
-    step = number  # each session starts at another filter
+    highest, step, current = 0, number * 3, None  # each session starts elsewhere in the plan
     try:
         while time.monotonic() < until:
-            query = filters[step % len(filters)]
+            kind, query = plan[step % len(plan)]
             step += 1
-            started = time.perf_counter()
-            await page.goto(f"{nginx.url}/?{urlencode(query, doseq=True)}", wait_until="commit")
-            sample = None
-            while time.perf_counter() - started < args.cap:
-                read = await page.evaluate(READ_JS)
-                if read["exceptions"]:
-                    errors.append(f"session {number}: an exception box on the page for {query}")
-                    break
-                if read["attacks"] and read["caption"] and not read["stale"] and not read["running"]:
-                    sample = read
-                    break
-                await page.wait_for_timeout(50)
-            if sample is None:
-                if not errors or "exception" not in errors[-1]:
-                    errors.append(f"session {number}: {query} not drawn within {args.cap} s")
+            if kind == "widget" and current is None:
+                continue  # a widget step needs the page its link step opened
+            if kind == "link":
+                started = time.perf_counter()
+                await page.goto(f"{nginx.url}/?{urlencode(query, doseq=True)}", wait_until="commit")
+                sample = await _drawn(page, args.cap)
+            else:
+                await _add_oblast(page, query["oblast"][-1])
+                started = time.perf_counter()
+                await page.keyboard.press("Enter")
+                sample = await _drawn(page, args.cap, before=current)
+            if sample is None or sample["exceptions"]:
+                errors.append(
+                    f"session {number}: {kind} {key_of(query)} " + ("raised" if sample else "not drawn in time")
+                )
+                current = None
                 continue
             out["changes"].append(time.perf_counter() - started)
+            out["by_kind"].setdefault(kind, []).append(time.perf_counter() - started)
+            current = sample
             for when in ("drawn", "rested"):
                 if when == "rested":
                     await page.wait_for_timeout(args.think * 1000)
                     sample = await page.evaluate(READ_JS)
                     if not (sample["attacks"] and sample["caption"]) or sample["stale"] or sample["running"]:
                         continue  # mid-redraw (following an import): the next drawn sample counts
+                    current = sample
+                if kind == "widget" and _page_filter(page.url) != key_of(query):
+                    errors.append(f"session {number}: the widget gave {_page_filter(page.url)}, not {key_of(query)}")
                 shown = CAPTION.search(sample["caption"])
                 size = int(shown.group(2).replace(",", "")) if shown else -1
                 out["samples"].append(
                     {
                         "session": number,
+                        "kind": kind,
                         "filter": key_of(query),
                         "size": size,
-                        "attacks": int(sample["attacks"].replace(",", ""))
-                        if sample["attacks"].replace(",", "").isdigit()
-                        else None,
+                        "attacks": _number(sample["attacks"]),
                         "went_back": size < highest,
                         "when": when,
                     }
@@ -272,7 +351,7 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[max(0, min(len(ordered) - 1, int(-(-fraction * len(ordered) // 1)) - 1))]
 
 
-async def drive(nginx, filters: list[dict], args, out: dict) -> None:
+async def drive(nginx, plan: list[tuple[str, dict]], args, out: dict) -> None:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -281,7 +360,7 @@ async def drive(nginx, filters: list[dict], args, out: dict) -> None:
         )
         until = time.monotonic() + args.duration
         try:
-            await asyncio.gather(*(session(n, browser, nginx, filters, until, args, out) for n in range(args.sessions)))
+            await asyncio.gather(*(session(n, browser, nginx, plan, until, args, out) for n in range(args.sessions)))
         finally:
             await browser.close()
 
@@ -301,7 +380,7 @@ def run(args) -> dict:
     log(f"writing {args.incidents:,} synthetic incidents and {args.imports} batches of {args.import_rows:,}")
     data = write_synth(args.incidents, args.seed, work / "data")
     batches = [write_synth(args.import_rows, args.seed + 1 + n, work / f"batch{n + 1}") for n in range(args.imports)]
-    filters = choose_filters(data)
+    plan = make_plan(data)
     (work / "empty").mkdir(exist_ok=True)
     facts: dict = {"imports": []}
     with fresh_database(args.pg_url) as db_url:
@@ -319,7 +398,7 @@ def run(args) -> dict:
         _impact(env, "import", str(data))
         facts["initial_import_seconds"] = round(time.perf_counter() - started, 1)
         log(f"imported {args.incidents:,} incidents in {facts['initial_import_seconds']} s")
-        truth = Truth(env, filters)
+        truth = Truth(env, [query for _, query in plan])
         truth.record()
         servers, nginx = [], None
         try:
@@ -329,13 +408,13 @@ def run(args) -> dict:
             servers.append(serve(env | {"IMPACT_CACHE_DIR": str(work / "cache2")}, work / "serve2.log", port2))
             nginx = Nginx(binary, free_port(port2 + 1, PORTS[1]), (port, port2), work / "nginx")
             nginx.wait_until_proxying()
-            out: dict = {"changes": [], "samples": [], "errors": []}
+            out: dict = {"changes": [], "by_kind": {}, "samples": [], "errors": []}
             stop_imports = threading.Event()
             thread = threading.Thread(target=importer, args=(env, truth, batches, stop_imports, facts), daemon=True)
             log(f"{args.sessions} sessions for {args.duration} s through {nginx.url}")
             clock = time.perf_counter()
             thread.start()
-            asyncio.run(drive(nginx, filters, args, out))
+            asyncio.run(drive(nginx, plan, args, out))
             stop_imports.set()
             thread.join(timeout=600)
             elapsed = time.perf_counter() - clock
@@ -343,6 +422,7 @@ def run(args) -> dict:
             if nginx is not None:
                 nginx.stop()  # it logs each websocket as it closes them
             stop(servers)
+            truth.close()
         upstreams = sorted({line["upstream"] for line in nginx.access_log() if line["path"] == "/_stcore/stream"})
     stale = stale_samples(out["samples"], truth.by_size)
     return {
@@ -363,7 +443,11 @@ def run(args) -> dict:
         "versions_seen_by_pages": sorted({s["size"] for s in out["samples"]}),
         "store_sizes": sorted(truth.by_size),
         "upstreams_with_a_session": upstreams,
-        "filters": [key_of(q) for q in filters],
+        "by_kind": {
+            kind: {"changes": len(v), "p50_s": _round(percentile(v, 0.5)), "p95_s": _round(percentile(v, 0.95))}
+            for kind, v in out["by_kind"].items()
+        },
+        "plan": [f"{kind}: {key_of(query) or 'all'}" for kind, query in plan],
         **facts,
         "machine": machine_facts(),
     }
