@@ -413,11 +413,13 @@ def run(args) -> dict:
             thread = threading.Thread(target=importer, args=(env, truth, batches, stop_imports, facts), daemon=True)
             log(f"{args.sessions} sessions for {args.duration} s through {nginx.url}")
             clock = time.perf_counter()
+            load_before = os.getloadavg()[0]  # the machine is shared: say how busy it was
             thread.start()
             asyncio.run(drive(nginx, plan, args, out))
             stop_imports.set()
             thread.join(timeout=600)
             elapsed = time.perf_counter() - clock
+            facts["load_average_1min"] = {"start": round(load_before, 1), "end": round(os.getloadavg()[0], 1)}
         finally:
             if nginx is not None:
                 nginx.stop()  # it logs each websocket as it closes them
