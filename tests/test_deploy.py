@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -110,6 +111,15 @@ def _upstream_of(nginx: Nginx, context) -> str | None:
     return upstreams.pop() if route and len(upstreams) == 1 else None
 
 
+def _upload_status(nginx: Nginx, length: int) -> int:
+    """The status nginx answers an upload announcing ``length`` bytes with (no body sent)."""
+    port = int(nginx.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        request = f"PUT /_stcore/upload_file/s/f HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {length}\r\n\r\n"
+        sock.sendall(request.encode())
+        return int(sock.recv(200).split()[1])
+
+
 def _contexts_on_both_upstreams(chromium, nginx: Nginx, tries: int = 16) -> list:  # noqa: F811
     """Browsers (each its own context: its own cookies) until one is on each app process.
 
@@ -167,6 +177,9 @@ def test_two_app_processes_behind_nginx_sticky_fresh_and_restorable(chromium, tm
             nginx.wait_until_proxying()
 
             pages = _contexts_on_both_upstreams(chromium, nginx)
+            cookie = next(c for c in pages[0].context.cookies() if c["name"] == "impact_route")
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and not cookie["secure"]  # plain HTTP here
+            assert _upload_status(nginx, 110 * 2**20) == 413  # over the limit: refused by nginx before any byte
             for page in pages:
                 wait_for_attacks(page, SEED_ATTACKS)
             seen, shown_after = import_and_watch(pages, env, write_synth(ADDED, 7, tmp_path / "more"))
