@@ -182,6 +182,12 @@ def test_two_app_processes_behind_nginx_sticky_fresh_and_restorable(chromium, tm
             assert _upload_status(nginx, 110 * 2**20) == 413  # over the limit: refused by nginx before any byte
             for page in pages:
                 wait_for_attacks(page, SEED_ATTACKS)
+            drill_env = env | {"IMPACT_BIN": str(Path(sys.executable).parent / "impact")}
+            before = tmp_path / "before-import.dump"
+            backup = subprocess.run(
+                ["bash", str(DEPLOY / "backup.sh"), str(before)], env=env, capture_output=True, text=True
+            )
+            assert backup.returncode == 0 and backup.stdout.strip() == str(before), backup.stderr
             seen, shown_after = import_and_watch(pages, env, write_synth(ADDED, 7, tmp_path / "more"))
             for index in (0, 1):
                 assert seen[index] <= {SEED_ATTACKS, SEED_ATTACKS + ADDED}, f"page {index + 1} showed part of an import"
@@ -204,12 +210,13 @@ def test_two_app_processes_behind_nginx_sticky_fresh_and_restorable(chromium, tm
                 assert any(line["path"] == "/_stcore/stream" and line["status"] == "101" for line in mine), mine
             assert not [line for line in log if line["status"].startswith("5")], "the proxy answered with a 5xx"
 
+            # A dump from before the import no longer matches the store: the drill must say so.
+            old = subprocess.run(
+                ["bash", str(DEPLOY / "restore-drill.sh"), str(before)], env=drill_env, capture_output=True, text=True
+            )
+            assert old.returncode == 1 and "restore drill: FAILED" in old.stderr, old.stdout + old.stderr
             drill = subprocess.run(
-                ["bash", str(DEPLOY / "restore-drill.sh")],
-                env=env | {"IMPACT_BIN": str(Path(sys.executable).parent / "impact")},
-                capture_output=True,
-                text=True,
-                timeout=300,
+                ["bash", str(DEPLOY / "restore-drill.sh")], env=drill_env, capture_output=True, text=True, timeout=300
             )
             assert drill.returncode == 0, drill.stdout + drill.stderr
             assert "restore drill: OK" in drill.stdout
