@@ -111,6 +111,19 @@ def _upstream_of(nginx: Nginx, context) -> str | None:
     return upstreams.pop() if route and len(upstreams) == 1 else None
 
 
+def _postgres_or_skip() -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(POSTGRES_URL)
+    try:
+        with engine.connect():
+            pass
+    except Exception as exc:  # no server, or no driver
+        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_URL}: {exc.__class__.__name__}")
+    finally:
+        engine.dispose()
+
+
 def _upload_status(nginx: Nginx, length: int) -> int:
     """The status nginx answers an upload announcing ``length`` bytes with (no body sent)."""
     port = int(nginx.url.rsplit(":", 1)[1])
@@ -147,10 +160,7 @@ def test_two_app_processes_behind_nginx_sticky_fresh_and_restorable(chromium, tm
     binary = nginx_binary()
     if binary is None:
         skip_or_fail("nginx not installed (apt-get install -y nginx-light; .ci/run does)")
-    try:
-        import psycopg  # noqa: F401
-    except ImportError:
-        skip_or_fail("psycopg not installed (pip install -e '.[postgres]')")
+    _postgres_or_skip()
     with fresh_database(POSTGRES_URL) as db_url:
         env = dict(os.environ) | {
             "IMPACT_DB_URL": db_url,
@@ -234,6 +244,7 @@ def test_the_load_test_runs_tiny_with_no_error_and_no_stale_total(tmp_path):
         skip_or_fail("nginx not installed (apt-get install -y nginx-light; .ci/run does)")
     if not Path("/usr/bin/chromium").exists():
         skip_or_fail("/usr/bin/chromium not installed")
+    _postgres_or_skip()
     from bench import loadtest
 
     out = tmp_path / "loadtest.json"
