@@ -428,7 +428,7 @@ def run(args) -> dict:
         upstreams = sorted({line["upstream"] for line in nginx.access_log() if line["path"] == "/_stcore/stream"})
     stale = stale_samples(out["samples"], truth.by_size)
     return {
-        "command": "python -m bench.loadtest " + " ".join(sys.argv[1:]),
+        "command": "python -m bench.loadtest " + " ".join(args.argv),
         "incidents": args.incidents,
         "sessions": args.sessions,
         "duration_s": args.duration,
@@ -479,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="data and logs (default a new temporary folder)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "loadtest.json", help="results file")
     args = parser.parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else argv
     results = run(args)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     log(
