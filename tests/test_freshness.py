@@ -9,42 +9,17 @@ never a part of the import.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 
 import pytest
 
 from dashboard.io.synth import write_synth
-from tests.conftest import wait_until_healthy
-from tests.test_browser import _free_port, chromium  # noqa: F401, F811  (chromium: a fixture)
+from tests.servers import import_and_watch, stop, wait_for_attacks
+from tests.servers import serve as _serve
+from tests.test_browser import chromium  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SEED_ATTACKS = 5
 ADDED = 20
-
-
-def _serve(env: dict, log_path):
-    port = _free_port()
-    log = open(log_path, "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "serve"],
-        env=env | {"STREAMLIT_SERVER_PORT": str(port)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    wait_until_healthy(url, process, log_path)
-    return process, log, url
-
-
-def _attacks(page) -> int | None:
-    """The attacks tile's figure, or None while the page is redrawing."""
-    tiles = page.locator('[data-testid="stMetric"]').filter(has_text="Attacks")
-    if tiles.count() == 0:
-        return None
-    text = tiles.first.locator('[data-testid="stMetricValue"]').inner_text().replace(",", "")
-    return int(text) if text.isdigit() else None
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
@@ -72,35 +47,12 @@ def test_an_import_shows_on_every_app_process_within_10_seconds_and_whole(
         for _, _, address in servers:
             page = chromium.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(address)
-            page.wait_for_selector('[data-testid="stMetricValue"]', timeout=60_000)
-            deadline = time.monotonic() + 30
-            while _attacks(page) != SEED_ATTACKS and time.monotonic() < deadline:
-                page.wait_for_timeout(200)
-            assert _attacks(page) == SEED_ATTACKS
+            wait_for_attacks(page, SEED_ATTACKS)
             pages.append(page)
 
-        folder = write_synth(ADDED, 7, tmp_path / "more")
-        imported = subprocess.run(
-            [sys.executable, "-m", "dashboard.cli", "import", str(folder)], env=env, capture_output=True, text=True
-        )
-        assert imported.returncode == 0, imported.stderr
-        committed = time.monotonic()
-
-        seen: list[set[int]] = [set(), set()]
-        shown_after: list[float | None] = [None, None]
-        while time.monotonic() - committed < 15 and None in shown_after:
-            for index, page in enumerate(pages):
-                value = _attacks(page)
-                if value is not None:
-                    seen[index].add(value)
-                if value == SEED_ATTACKS + ADDED and shown_after[index] is None:
-                    shown_after[index] = time.monotonic() - committed
-            pages[0].wait_for_timeout(250)
+        seen, shown_after = import_and_watch(pages, env, write_synth(ADDED, 7, tmp_path / "more"))
         for index in (0, 1):
             assert seen[index] <= {SEED_ATTACKS, SEED_ATTACKS + ADDED}, f"page {index + 1} showed part of an import"
             assert shown_after[index] is not None and shown_after[index] <= 10, (index, shown_after, seen)
     finally:
-        for process, log, _ in servers:
-            process.terminate()
-            process.wait(timeout=20)
-            log.close()
+        stop(servers)
