@@ -20,11 +20,11 @@ While the clock runs:
   read by ``dashboard/views/url_state.py``), and on the unfiltered page adds an oblast, then a
   second, in the sidebar's Oblast box (typed, Enter), with ``--think`` seconds between steps;
 - one thread imports ``--imports`` batches of ``--import-rows`` more synthetic incidents with
-  ``impact import`` (and would run ``impact correct`` if ``impact --help`` listed it; this build
-  has no such command and the JSON says so). After each batch, and before the first, it runs
-  ``impact summary --json`` for every filter of the plan (nothing else writes then, so those are
-  the totals of that store version), in one worker interpreter that calls the command's own
-  ``dashboard.cli.main`` once per filter.
+  ``impact import``, and after each batch corrects five of its incidents with ``impact correct``
+  (a new date, which moves them across the plan's date ranges, and a killed figure). Before the
+  first batch and after each import and each correction round it runs ``impact summary --json``
+  for every filter of the plan (nothing else writes then, so those are the totals of that store
+  version), in one worker interpreter that calls the command's own ``dashboard.cli.main``.
 
 Measured:
 
@@ -47,7 +47,8 @@ Measured:
   sample shows the filter of its link, the store size T of its caption and the Attacks figure A.
   Each import adds incidents, so T names the store version the page read. The sample is
   **stale** when (a) T is no version the import thread saw, or (b) A differs from ``attacks`` of
-  ``impact summary --json`` with the same filter at that version, or (c) T is below the largest T
+  ``impact summary --json`` with the same filter at every version of that size (a correction
+  round makes a second version of a size), or (c) T is below the largest T
   this session already showed (the page went back to data older than a version it had seen). A
   page that has not yet followed an import is not stale: it shows a whole, older version,
   correctly, for up to the refresh interval.
@@ -170,35 +171,57 @@ from dashboard.cli import main
 for line in sys.stdin:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = main(["summary", "--json", *json.loads(line)])
-    print(json.dumps({"code": code, "totals": json.loads(out.getvalue()) if code == 0 else None}), flush=True)
+        code = main(json.loads(line))
+    print(json.dumps({"code": code, "out": out.getvalue()}), flush=True)
 """
+# What a correction round sets on a few incidents of the batch just imported: a date that moves
+# them in or out of the plan's date ranges, and a casualty figure.
+CORRECTED_DATE = "2022-03-01"
+CORRECTIONS_PER_ROUND = 5
 
 
 class Truth:
-    """``impact summary --json`` per filter at each store version, keyed by the store's size (unfiltered attacks)."""
+    """``impact summary --json`` per filter at each store version, keyed by the store's size (unfiltered attacks).
+
+    A size can have several versions (a correction round changes totals, not the size): each is kept.
+    """
 
     def __init__(self, env: dict, filters: list[dict]) -> None:
         self.filters = list({key_of(q): q for q in filters}.values())
-        self.by_size: dict[int, dict[str, int]] = {}
+        self.by_size: dict[int, list[dict[str, int]]] = {}
         self.worker = subprocess.Popen(
             [sys.executable, "-c", SUMMARY_WORKER], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
 
-    def summary(self, query: dict) -> dict:
-        """``impact summary --json`` with the filter's options."""
-        self.worker.stdin.write(json.dumps(filter_args(query)) + "\n")
+    def command(self, argv: list[str]) -> str:
+        """Run one ``impact`` command in the worker; its standard output."""
+        self.worker.stdin.write(json.dumps(argv) + "\n")
         self.worker.stdin.flush()
         answer = json.loads(self.worker.stdout.readline())
         if answer["code"] != 0:
-            raise RuntimeError(f"impact summary {filter_args(query)} exited {answer['code']}")
-        return answer["totals"]
+            raise RuntimeError(f"impact {' '.join(argv)} exited {answer['code']}")
+        return answer["out"]
+
+    def summary(self, query: dict) -> dict:
+        """``impact summary --json`` with the filter's options."""
+        return json.loads(self.command(["summary", "--json", *filter_args(query)]))
 
     def record(self) -> int:
-        """Summaries of every filter now (call only while nothing imports); the store size."""
+        """Summaries of every filter now (call only while nothing writes); the store size."""
         size = self.summary({})["attacks"]
-        self.by_size[size] = {key_of(q): self.summary(q)["attacks"] for q in self.filters}
+        self.by_size.setdefault(size, []).append({key_of(q): self.summary(q)["attacks"] for q in self.filters})
         return size
+
+    def correct(self, batch: Path, round_number: int) -> int:
+        """``impact correct`` of a few incidents of ``batch`` (date and killed, with a reason); how many."""
+        import pandas as pd
+
+        ids = pd.read_csv(batch / "incidents.csv", usecols=["incident_id"], dtype=str)["incident_id"]
+        for incident_id in ids.head(CORRECTIONS_PER_ROUND):
+            reason = f"load test round {round_number}"
+            argv = ["correct", incident_id, f"event_date={CORRECTED_DATE}", f"killed={round_number}"]
+            self.command([*argv, "--reason", reason, "--user", "loadtest"])
+        return min(len(ids), CORRECTIONS_PER_ROUND)
 
     def close(self) -> None:
         self.worker.stdin.close()
@@ -207,9 +230,7 @@ class Truth:
 
 def importer(env: dict, truth: Truth, batches: list[Path], stop: threading.Event, facts: dict) -> None:
     """Import each batch in turn (the sessions' clock running), recording the truth after each."""
-    corrects = "correct" in _impact(env, "--help").stdout.split("}")[0]
-    facts["correct_command"] = "present, not driven by this script" if corrects else "absent from this build"
-    for folder in batches:
+    for number, folder in enumerate(batches, start=1):
         if stop.is_set():
             break
         started = time.perf_counter()
@@ -217,7 +238,15 @@ def importer(env: dict, truth: Truth, batches: list[Path], stop: threading.Event
         facts["imports"].append({"seconds": round(time.perf_counter() - started, 2)})
         facts["imports"][-1]["store_size"] = truth.record()
         log(f"imported {folder.name}: store has {facts['imports'][-1]['store_size']:,} incidents")
-        stop.wait(5)  # the sessions see this version for a while before the next
+        stop.wait(5)  # the sessions see this version for a while before the corrections
+        if stop.is_set():
+            break
+        started = time.perf_counter()
+        corrected = truth.correct(folder, number)
+        facts["corrections"].append({"incidents": corrected, "seconds": round(time.perf_counter() - started, 2)})
+        truth.record()  # the same size, other totals: a second version of it
+        log(f"corrected {corrected} incidents of {folder.name}")
+        stop.wait(5)
 
 
 async def _drawn(
@@ -344,19 +373,21 @@ async def _context_on(browser, nginx, port: int, tries: int = 16):
         await context.close()
 
 
-def stale_samples(samples: list[dict], truth: dict[int, dict[str, int]]) -> list[dict]:
+def stale_samples(samples: list[dict], truth: dict[int, list[dict[str, int]]]) -> list[dict]:
     """The samples that are stale by the module docstring's definition.
 
-    >>> truth = {10: {"": 10, "oblast=X": 4}, 12: {"": 12, "oblast=X": 5}}
+    >>> truth = {10: [{"": 10, "oblast=X": 4}, {"": 10, "oblast=X": 3}], 12: [{"": 12, "oblast=X": 5}]}
     >>> ok = {"filter": "oblast=X", "size": 10, "attacks": 4, "went_back": False}
-    >>> stale_samples([ok, ok | {"size": 12}, ok | {"size": 11}, ok | {"went_back": True}], truth) == [
-    ...     ok | {"size": 12}, ok | {"size": 11}, ok | {"went_back": True}]
+    >>> samples = [ok, ok | {"attacks": 3}, ok | {"size": 12}, ok | {"size": 11}, ok | {"went_back": True}]
+    >>> stale_samples(samples, truth) == [ok | {"size": 12}, ok | {"size": 11}, ok | {"went_back": True}]
     True
     """
     return [
         s
         for s in samples
-        if s["size"] not in truth or truth[s["size"]].get(s["filter"]) != s["attacks"] or s["went_back"]
+        if s["size"] not in truth
+        or all(version.get(s["filter"]) != s["attacks"] for version in truth[s["size"]])
+        or s["went_back"]
     ]
 
 
@@ -403,7 +434,7 @@ def run(args) -> dict:
     batches = [write_synth(args.import_rows, args.seed + 1 + n, work / f"batch{n + 1}") for n in range(args.imports)]
     plan = make_plan(data)
     (work / "empty").mkdir(exist_ok=True)
-    facts: dict = {"imports": []}
+    facts: dict = {"imports": [], "corrections": []}
     with fresh_database(args.pg_url) as db_url:
         env = dict(os.environ) | {
             "IMPACT_DB_URL": db_url,

@@ -256,5 +256,6 @@ def test_the_load_test_runs_tiny_with_no_error_and_no_stale_total(tmp_path):
     assert results["stale"] == 0, summary
     assert results["changes"] > 0 and 0 < results["p50_s"] <= results["p95_s"], summary
     assert results["store_sizes"] == [2000, 2200], summary  # the import landed
+    assert [c["incidents"] for c in results["corrections"]] == [5], summary  # and a correction round after it
     assert 2200 in results["versions_seen_by_pages"], summary  # and the pages followed it while the sessions ran
     assert len(results["upstreams_with_a_session"]) == 2, summary  # a session on each app process
