@@ -132,12 +132,15 @@ def incident_features(
     titles = dict(zip(records.sources["source_id"], records.sources["title"], strict=True))
     features: list[dict] = []
     areas: dict[str, list[str]] = {}
+    # The first incident each area lists: a table row puts its incident first, and opens that popup.
+    listed_ids: dict[str, list[str]] = {}
     area_counts = incidents.loc[incidents["geo_precision"] == "3", "oblast_iso"].value_counts().to_dict()
     for row in incidents.itertuples():
         if row.geo_precision == "3":
             # An area's popup lists its first reports only; the rest are in the Incidents tab.
             listed = areas.setdefault(row.oblast_iso, [])
             if len(listed) < AREA_POPUP_LIMIT:
+                listed_ids.setdefault(row.oblast_iso, []).append(esc(row.incident_id))
                 listed.append(
                     _incident_popup(
                         row, titles.get(row.source_id, row.source_id), facility_items.get(row.incident_id, "")
@@ -187,6 +190,7 @@ def incident_features(
                     "geometry": outline,
                     "properties": {
                         "kind": "oblast_area",
+                        "ids": listed_ids[iso][:1],
                         "shape": "area",
                         "popup": popup,
                         "tooltip": tooltip,
@@ -205,6 +209,7 @@ def incident_features(
                     },
                     "properties": {
                         "kind": "oblast_area",
+                        "ids": listed_ids[iso][:1],
                         "shape": "approximate",
                         "popup": popup,
                         "tooltip": "≈ approximate: " + tooltip,
