@@ -16,7 +16,9 @@ from dashboard.map.fit import ATTRIBUTION_ROOM_PX, FIT_PADDING_PX
 
 # The largest incident circle's radius (7 + 2 * sqrt(40) px) and a few pixels of air.
 SYMBOL_MARGIN_PX = 24
-# ``window.impactFit(map, bounds, animate)``, defined with the base map, used by every fitted view;
+# ``window.impactFit(map, bounds, animate)``, defined with the base map, used by every fitted view
+# (the frame may still be taking its size: until the user presses or scrolls on the map, a resize
+# fits the last fitted bounds again);
 # ``window.impactWhenShown(map, fn)`` runs fn once the map is on screen (a hidden tab has no size,
 # and a legend or a popup measured there would be measured as nothing).
 FIT_JS = f"""
@@ -32,6 +34,14 @@ window.impactFit = function (map, bounds, animate) {{
     if (Math.max(zb, zu) >= 0) {{ tl = zb >= zu ? beside : under; }}  /* else a map too small to leave room */
   }}
   map.fitBounds(bounds, {{paddingTopLeft: tl, paddingBottomRight: br, animate: animate}});
+  if (!window.impactRefits) {{
+    window.impactRefits = true;
+    var off = function () {{ window.impactLastFit = null; }}, c = map.getContainer();
+    c.addEventListener("pointerdown", off);
+    c.addEventListener("wheel", off);
+    map.on("resize", function () {{ if (window.impactLastFit) {{ window.impactFit(map, window.impactLastFit); }} }});
+  }}
+  window.impactLastFit = bounds;
 }};
 window.impactWhenShown = function (map, fn) {{
   if (map.getContainer().clientWidth > 0) {{ fn(); return; }}

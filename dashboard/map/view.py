@@ -42,7 +42,7 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     incident_features,
     merge_spots,
 )
-from dashboard.map.fit import FitView, focus_view
+from dashboard.map.fit import ZOOM_RANGE, FitView, focus_view
 from dashboard.map.focus import FocusIncident, ReportView
 from dashboard.map.labels import LabelLayer
 from dashboard.map.legend import FIT_JS, legend_html
@@ -125,23 +125,23 @@ class MapNotes(MacroElement):
         {% macro script(this, kwargs) %}
         (function (map) {
             {{ this.fit_js }}
-            // Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
-            // facilities, then incidents on top, so a click on an incident opens the incident.
+            {# Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
+               facilities, then incidents on top, so a click on an incident opens the incident. #}
             {% for name, z in this.panes %}
             map.createPane("{{ name }}").style.zIndex = {{ z }};
             {% endfor %}
-            // A newly mounted map fits its first filtered view again (see FitView).
+            {# A newly mounted map fits its first filtered view again (see FitView). #}
             window.impactFitted = null;
-            // Opening a popup may pan the map to fit it; closing it puts the view back.
+            {# Opening a popup may pan the map to fit it; closing it puts the view back. #}
             var before = null;
             map.on("popupopen", function () { before = before || [map.getCenter(), map.getZoom()]; });
             map.on("popupclose", function () {
                 var view = before; before = null;
                 if (view) { map.setView(view[0], view[1], {animate: false}); }
             });
-            // Top left, under the zoom buttons: Poland and Belarus lie there, while Ukraine's data is
-            // mostly east and south (a bottom-right legend covered Donetsk to Kherson). It folds away,
-            // and starts folded on narrow maps.
+            {# Top left, under the zoom buttons: Poland and Belarus lie there, while Ukraine's data is
+               mostly east and south (a bottom-right legend covered Donetsk to Kherson). It folds away,
+               and starts folded on narrow maps. #}
             var css = document.createElement("style");
             css.textContent = {{ this.popup_css|tojson }};
             document.head.appendChild(css);
@@ -155,7 +155,7 @@ class MapNotes(MacroElement):
                 toggle.style.cssText = {{ this.toggle_style|tojson }};
                 var body = L.DomUtil.create("div", "impact-legend-body", div);
                 body.innerHTML = {{ this.legend|tojson }};
-                // The legend scrolls inside the map rather than outgrowing it.
+                {# The legend scrolls inside the map rather than outgrowing it. #}
                 body.style.maxHeight = Math.max(120, map.getSize().y - 120) + "px";
                 body.style.overflowY = "auto";
                 L.DomEvent.disableClickPropagation(div);
@@ -168,7 +168,7 @@ class MapNotes(MacroElement):
                 }
                 L.DomEvent.on(toggle, "click", function () { setOpen(body.style.display === "none"); });
                 setOpen(map.getSize().x >= {{ this.open_from_px }});
-                // A popup is never under the legend: the legend folds while one is open.
+                {# A popup is never under the legend: the legend folds while one is open. #}
                 var openBefore = false;
                 map.on("popupopen", function () { openBefore = body.style.display !== "none"; setOpen(false); });
                 map.on("popupclose", function () { if (openBefore) { setOpen(true); } });
@@ -179,8 +179,9 @@ class MapNotes(MacroElement):
                runs would be undone when the animation ends), with room for the legend beside it
                and, at the bottom, for the attribution, which wraps to two lines on a ~900 px map. #}
             window.impactFit(map, {{ this.first_view|tojson }}, false);
-            // The page link carries the view, so a copied link reopens it (see dashboard.map.fit).
+            {# The page link carries the view, so a copied link reopens it (see dashboard.map.fit). #}
             map.on("moveend", function () {
+                if (map.getZoom() < {{ this.min_link_zoom }}) { return; }  {# a link the page would refuse #}
                 try {
                     var url = new URL(window.parent.location.href), c = map.getCenter();
                     url.searchParams.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom());
@@ -207,6 +208,7 @@ class MapNotes(MacroElement):
         self.open_from_px = LEGEND_OPEN_FROM_PX
         self.first_view = UKRAINE_BOUNDS
         self.fit_js = FIT_JS
+        self.min_link_zoom = ZOOM_RANGE[0]
         self.toggle_style = "float:right;border:0;background:none;cursor:pointer;font:600 12px sans-serif;padding:0 2px"
 
 
