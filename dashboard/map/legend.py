@@ -14,6 +14,9 @@ from dashboard.map.cells import NO_PEOPLE_COLOUR, PEOPLE_COLOURS
 from dashboard.map.features import HIT_CATEGORIES, PEOPLE_ONLY, esc
 from dashboard.map.fit import ATTRIBUTION_ROOM_PX, FIT_PADDING_PX
 
+# Room for the legend costs at most this many zoom levels; a map too small for that (a frame
+# still taking its size) fits as if there were no legend.
+MAX_ZOOM_COST = 1
 # The largest incident circle's radius (7 + 2 * sqrt(40) px) and a few pixels of air.
 SYMBOL_MARGIN_PX = 24
 # ``window.impactFit(map, bounds, animate)``, defined with the base map, used by every fitted view
@@ -23,25 +26,30 @@ SYMBOL_MARGIN_PX = 24
 # and a legend or a popup measured there would be measured as nothing).
 FIT_JS = f"""
 window.impactFit = function (map, bounds, animate) {{
+  var c = map.getContainer();
+  window.impactLastFit = bounds;
+  if (!c.clientWidth || !c.clientHeight || window.impactFitting) {{ return; }}
+  window.impactFitting = true;
+  map.invalidateSize({{pan: false}});
   var tl = L.point({list(FIT_PADDING_PX)}), br = L.point([{FIT_PADDING_PX[0]}, {ATTRIBUTION_ROOM_PX}]);
-  var legend = map.getContainer().querySelector(".impact-legend");
+  var legend = c.querySelector(".impact-legend");
   if (legend && legend.offsetWidth) {{
-    var f = map.getContainer().getBoundingClientRect(), b = legend.getBoundingClientRect();
+    var f = c.getBoundingClientRect(), b = legend.getBoundingClientRect();
     var beside = L.point(Math.max(tl.x, b.right - f.left + {SYMBOL_MARGIN_PX}), tl.y);
     var under = L.point(tl.x, Math.max(tl.y, b.bottom - f.top + {SYMBOL_MARGIN_PX}));
     var z = function (p) {{ var v = map.getBoundsZoom(bounds, false, p.add(br)); return isFinite(v) ? v : -1; }};
     var zb = z(beside), zu = z(under);
-    if (Math.max(zb, zu) >= 0) {{ tl = zb >= zu ? beside : under; }}  /* else a map too small to leave room */
+    if (Math.max(zb, zu) >= z(tl) - {MAX_ZOOM_COST}) {{ tl = zb >= zu ? beside : under; }}
   }}
   map.fitBounds(bounds, {{paddingTopLeft: tl, paddingBottomRight: br, animate: animate}});
+  window.impactFitting = false;
   if (!window.impactRefits) {{
     window.impactRefits = true;
-    var off = function () {{ window.impactLastFit = null; }}, c = map.getContainer();
+    var off = function () {{ window.impactLastFit = null; }};
     c.addEventListener("pointerdown", off);
     c.addEventListener("wheel", off);
-    map.on("resize", function () {{ if (window.impactLastFit) {{ window.impactFit(map, window.impactLastFit); }} }});
+    map.on("resize", function () {{ if (window.impactLastFit) {{ impactFit(map, window.impactLastFit, false); }} }});
   }}
-  window.impactLastFit = bounds;
 }};
 window.impactWhenShown = function (map, fn) {{
   if (map.getContainer().clientWidth > 0) {{ fn(); return; }}
