@@ -135,6 +135,11 @@ class MapNotes(MacroElement):
             {# Opening a popup may pan the map to fit it; closing it puts the view back. #}
             var before = null;
             map.on("popupopen", function () { before = before || [map.getCenter(), map.getZoom()]; });
+            {# A popup no wider than a phone's map (its 380 px would run off the right edge). #}
+            map.on("popupopen", function (e) {
+                var w = map.getSize().x - 60;
+                if (e.popup.options.maxWidth > w) { e.popup.options.maxWidth = w; e.popup.update(); }
+            });
             map.on("popupclose", function () {
                 var view = before; before = null;
                 if (view) { map.setView(view[0], view[1], {animate: false}); }
