@@ -37,9 +37,10 @@ PEOPLE_ONLY = ("People harmed, no facility reported", "#1b9e77")
 # The page's own font (Streamlit's "Source Sans"), if this machine has it, else its sans-serif:
 # local fonts only, nothing fetched (the page works offline).
 PAGE_FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif'
+# Narrow: every fitted view leaves its width free (dashboard.map.legend), at 1400 px a quarter of the map.
 LEGEND_STYLE = (
     f"background:#fff;padding:6px 8px;font:12px/1.4 {PAGE_FONT};"
-    "border-radius:4px;box-shadow:0 0 4px #0004;max-width:240px"
+    "border-radius:4px;box-shadow:0 0 4px #0004;max-width:168px"
 )
 # Popup styles, defined once in the base map's page (``dashboard.map.view.MapNotes``), not in each popup.
 POPUP_CSS = (

@@ -86,5 +86,5 @@ def legend_html(boundary_note: str) -> str:
         f"<div>Numbered circles sum an area: size = incidents; colour = people cut off "
         f"{swatches} none, &gt;0, 1k, 10k, 100k+</div>"
     )
-    rows.append(f'<div style="color:#555;max-width:220px;overflow-wrap:anywhere">{esc(boundary_note)}</div>')
+    rows.append(f'<div style="color:#555;overflow-wrap:anywhere">{esc(boundary_note)}</div>')
     return '<div style="font-weight:600">What was hit</div>' + "".join(rows)
