@@ -82,7 +82,9 @@ def _table_ids(page) -> list[str]:
 
 
 def _open_incidents_tab(page) -> None:
-    _click(page, page.get_by_role("tab", name="Incidents").bounding_box())
+    tab = page.get_by_role("tab", name="Incidents")
+    tab.scroll_into_view_if_needed()
+    _click(page, tab.bounding_box())
     page.get_by_text("Only incidents in the map's view").wait_for(timeout=30_000)
     _grid(page).wait_for(timeout=30_000)
     page.wait_for_timeout(500)  # the grid fills its rows after it appears
