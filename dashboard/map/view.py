@@ -137,7 +137,7 @@ class MapNotes(MacroElement):
             map.on("popupopen", function () { before = before || [map.getCenter(), map.getZoom()]; });
             {# A popup no wider than a phone's map (its 380 px would run off the right edge). #}
             map.on("popupopen", function (e) {
-                var w = map.getSize().x - 60;
+                var w = map.getSize().x - 110;  {# less its frame (about 40 px) and autoPanPadding (2 x 24) #}
                 if (e.popup.options.maxWidth > w) { e.popup.options.maxWidth = w; e.popup.update(); }
             });
             map.on("popupclose", function () {
