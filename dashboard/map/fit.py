@@ -190,6 +190,7 @@ class FitView(MacroElement):
                 window.impactFitted = key;
                 {% if this.link_view %}
                 var view = {{ this.link_view|tojson }};
+                window.impactLastFit = null;  // the link's own view: a resize keeps it (see impactFit)
                 map.setView([view[0], view[1]], view[2], {animate: false});
                 {% else %}
                 // Fitted once the map is on screen (a filter changed on another tab), leaving the legend room.
