@@ -26,34 +26,34 @@ SYMBOL_MARGIN_PX = 24
 # and a legend or a popup measured there would be measured as nothing).
 FIT_JS = f"""
 window.impactFit = function (map, bounds, animate) {{
-  var c = map.getContainer();
-  window.impactLastFit = bounds;
-  if (!c.clientWidth || !c.clientHeight || window.impactFitting) {{ return; }}
-  window.impactFitting = true;
-  map.invalidateSize({{pan: false}});
-  var tl = L.point({list(FIT_PADDING_PX)}), br = L.point([{FIT_PADDING_PX[0]}, {ATTRIBUTION_ROOM_PX}]);
-  var legend = c.querySelector(".impact-legend");
-  if (legend && legend.offsetWidth) {{
-    var f = c.getBoundingClientRect(), b = legend.getBoundingClientRect();
-    var beside = L.point(Math.max(tl.x, b.right - f.left + {SYMBOL_MARGIN_PX}), tl.y);
-    var under = L.point(tl.x, Math.max(tl.y, b.bottom - f.top + {SYMBOL_MARGIN_PX}));
-    var z = function (p) {{ var v = map.getBoundsZoom(bounds, false, p.add(br)); return isFinite(v) ? v : -1; }};
-    var zb = z(beside), zu = z(under);
-    if (Math.max(zb, zu) >= z(tl) - {MAX_ZOOM_COST}) {{ tl = zb >= zu ? beside : under; }}
-  }}
-  map.fitBounds(bounds, {{paddingTopLeft: tl, paddingBottomRight: br, animate: animate}});
-  window.impactFitting = false;
-  if (!window.impactRefits) {{
-    window.impactRefits = true;
-    var off = function () {{ window.impactLastFit = null; }};
-    c.addEventListener("pointerdown", off);
-    c.addEventListener("wheel", off);
-    map.on("resize", function () {{ if (window.impactLastFit) {{ impactFit(map, window.impactLastFit, false); }} }});
-  }}
+var c = map.getContainer();
+window.impactLastFit = bounds;
+if (!c.clientWidth || !c.clientHeight || window.impactFitting) {{ return; }}
+window.impactFitting = true;
+map.invalidateSize({{pan: false}});
+var tl = L.point({list(FIT_PADDING_PX)}), br = L.point([{FIT_PADDING_PX[0]}, {ATTRIBUTION_ROOM_PX}]);
+var legend = c.querySelector(".impact-legend");
+if (legend && legend.offsetWidth) {{
+var f = c.getBoundingClientRect(), b = legend.getBoundingClientRect();
+var beside = L.point(Math.max(tl.x, b.right - f.left + {SYMBOL_MARGIN_PX}), tl.y);
+var under = L.point(tl.x, Math.max(tl.y, b.bottom - f.top + {SYMBOL_MARGIN_PX}));
+var z = function (p) {{ var v = map.getBoundsZoom(bounds, false, p.add(br)); return isFinite(v) ? v : -1; }};
+var zb = z(beside), zu = z(under);
+if (Math.max(zb, zu) >= z(tl) - {MAX_ZOOM_COST}) {{ tl = zb >= zu ? beside : under; }}
+}}
+map.fitBounds(bounds, {{paddingTopLeft: tl, paddingBottomRight: br, animate: animate}});
+window.impactFitting = false;
+if (!window.impactRefits) {{
+window.impactRefits = true;
+var off = function () {{ window.impactLastFit = null; }};
+c.addEventListener("pointerdown", off);
+c.addEventListener("wheel", off);
+map.on("resize", function () {{ if (window.impactLastFit) {{ impactFit(map, window.impactLastFit, false); }} }});
+}}
 }};
 window.impactWhenShown = function (map, fn) {{
-  if (map.getContainer().clientWidth > 0) {{ fn(); return; }}
-  setTimeout(function () {{ window.impactWhenShown(map, fn); }}, 150);
+if (map.getContainer().clientWidth > 0) {{ fn(); return; }}
+setTimeout(function () {{ window.impactWhenShown(map, fn); }}, 150);
 }};
 """
 

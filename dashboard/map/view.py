@@ -173,10 +173,12 @@ class MapNotes(MacroElement):
                 }
                 L.DomEvent.on(toggle, "click", function () { setOpen(body.style.display === "none"); });
                 setOpen(map.getSize().x >= {{ this.open_from_px }});
-                {# A popup is never under the legend: the legend folds while one is open. #}
+                {# A popup is never under the legend: the legend folds and hides while one is open. #}
                 var openBefore = false;
-                map.on("popupopen", function () { openBefore = body.style.display !== "none"; setOpen(false); });
-                map.on("popupclose", function () { if (openBefore) { setOpen(true); } });
+                map.on("popupopen", function () {
+                    openBefore = body.style.display !== "none"; setOpen(false); div.style.visibility = "hidden";
+                });
+                map.on("popupclose", function () { div.style.visibility = ""; if (openBefore) { setOpen(true); } });
                 return div;
             };
             legend.addTo(map);
