@@ -160,8 +160,8 @@ class MapNotes(MacroElement):
                 toggle.style.cssText = {{ this.toggle_style|tojson }};
                 var body = L.DomUtil.create("div", "impact-legend-body", div);
                 body.innerHTML = {{ this.legend|tojson }};
-                {# The legend scrolls inside the map rather than outgrowing it. #}
-                body.style.maxHeight = Math.max(120, map.getSize().y - 120) + "px";
+                {# The legend scrolls inside the map rather than outgrowing it, clear of the attribution below. #}
+                body.style.maxHeight = Math.max(120, map.getSize().y - 160) + "px";
                 body.style.overflowY = "auto";
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
