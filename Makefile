@@ -1,7 +1,7 @@
 VENV ?= .venv
 BIN = $(VENV)/bin
 
-.PHONY: install test test-fast lint format serve docs geonames
+.PHONY: install test test-fast lint format serve docs geonames screenshots
 
 $(BIN)/impact:
 	python3 -m venv $(VENV) && $(BIN)/pip install -e '.[test]'
@@ -30,3 +30,8 @@ docs: install
 
 geonames: install
 	$(BIN)/python -m geo.geonames
+
+# The README's screenshots: the real page (impact serve, temporary IMPACT_HOME) driven in Chromium,
+# on the seed and on 100,000 synthetic incidents, at 1400x1000 and 390x844, into docs/screenshots/.
+screenshots: install
+	$(BIN)/python docs/screenshots.py

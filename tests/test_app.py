@@ -150,3 +150,27 @@ def test_successive_filter_changes_all_take_effect(app, records):
     oblast = next(w for w in at.sidebar.multiselect if w.label == "Oblast")
     oblast.select("Odesa Oblast").run()
     assert shown(at)["Attacks"] == "1"
+
+
+def test_only_in_view_lists_the_filtered_incidents_in_the_maps_reported_view(app, records):
+    """The switch above the table narrows it to the bounds the map reported; the totals stay the filters'."""
+    at = app.run()
+    at.session_state["page_tab"] = "Incidents"
+    # What st_folium stores once the map reports its view: here, Kherson oblast and Kryvyi Rih, not Odesa.
+    at.session_state["incident_map"] = {
+        "zoom": 8,
+        "bounds": {"_southWest": {"lat": 46.0, "lng": 31.5}, "_northEast": {"lat": 48.2, "lng": 35.0}},
+    }
+    at.run()
+    assert len(at.tabs[2].dataframe[0].value) == 5  # switched off: every filtered incident
+    at.toggle(key="table_in_view_switch").set_value(True).run()
+    table = at.tabs[2].dataframe[0].value
+    assert sorted(table["incident_id"]) == ["inc-001", "inc-002", "inc-003", "inc-005"]
+    assert "4 of the 5 filtered incidents are in the map's view." in [caption.value for caption in at.caption]
+    assert shown(at) == expected(records, Filters())  # the totals are those of the filters, as the CLI's
+    # The choice holds while another tab is open (the switch is not drawn there) and back.
+    at.session_state["page_tab"] = "Map"
+    at.run()
+    at.session_state["page_tab"] = "Incidents"
+    at.run()
+    assert len(at.tabs[2].dataframe[0].value) == 4

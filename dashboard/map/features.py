@@ -37,9 +37,10 @@ PEOPLE_ONLY = ("People harmed, no facility reported", "#1b9e77")
 # The page's own font (Streamlit's "Source Sans"), if this machine has it, else its sans-serif:
 # local fonts only, nothing fetched (the page works offline).
 PAGE_FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif'
+# Narrow: every fitted view leaves its width free (dashboard.map.legend), at 1400 px a quarter of the map.
 LEGEND_STYLE = (
     f"background:#fff;padding:6px 8px;font:12px/1.4 {PAGE_FONT};"
-    "border-radius:4px;box-shadow:0 0 4px #0004;max-width:240px"
+    "border-radius:4px;box-shadow:0 0 4px #0004;max-width:168px"
 )
 # Popup styles, defined once in the base map's page (``dashboard.map.view.MapNotes``), not in each popup.
 POPUP_CSS = (
@@ -132,12 +133,15 @@ def incident_features(
     titles = dict(zip(records.sources["source_id"], records.sources["title"], strict=True))
     features: list[dict] = []
     areas: dict[str, list[str]] = {}
+    # The first incident each area lists: a table row puts its incident first, and opens that popup.
+    listed_ids: dict[str, list[str]] = {}
     area_counts = incidents.loc[incidents["geo_precision"] == "3", "oblast_iso"].value_counts().to_dict()
     for row in incidents.itertuples():
         if row.geo_precision == "3":
             # An area's popup lists its first reports only; the rest are in the Incidents tab.
             listed = areas.setdefault(row.oblast_iso, [])
             if len(listed) < AREA_POPUP_LIMIT:
+                listed_ids.setdefault(row.oblast_iso, []).append(esc(row.incident_id))
                 listed.append(
                     _incident_popup(
                         row, titles.get(row.source_id, row.source_id), facility_items.get(row.incident_id, "")
@@ -187,6 +191,7 @@ def incident_features(
                     "geometry": outline,
                     "properties": {
                         "kind": "oblast_area",
+                        "ids": listed_ids[iso][:1],
                         "shape": "area",
                         "popup": popup,
                         "tooltip": tooltip,
@@ -205,6 +210,7 @@ def incident_features(
                     },
                     "properties": {
                         "kind": "oblast_area",
+                        "ids": listed_ids[iso][:1],
                         "shape": "approximate",
                         "popup": popup,
                         "tooltip": "≈ approximate: " + tooltip,

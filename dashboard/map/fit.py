@@ -34,6 +34,8 @@ from geo.boundaries import Boundaries
 UKRAINE_VIEW = [[44.2, 22.0], [52.5, 40.3]]
 # Half the side of the box around a single place (~15 km north-south): a city and its outskirts.
 CITY_HALF_DEG = 0.14
+# Half the side of the box around an exact site (~4 km north-south): the street and its surroundings.
+SITE_HALF_DEG = 0.02
 # Half the side of the box for an oblast-level record without outlines (an oblast is ~2-3 degrees).
 OBLAST_HALF_DEG = 1.2
 # Pixels around fitted bounds, so the border or the records are not flush with the map's edge.
@@ -104,6 +106,42 @@ def view_for(records: Records, mask: np.ndarray, boundaries: Boundaries) -> list
     ]
 
 
+def focus_view(records: Records, position: int, boundaries: Boundaries) -> list[list[float]]:
+    """Bounds ``[[south, west], [north, east]]`` that show one incident as it is drawn.
+
+    An exact site gets a box of about 4 km, a settlement's centre a city-sized box, an
+    oblast-level record (drawn as its oblast, never as a point) its oblast's outline, or,
+    without a boundary file, the box that :func:`view_for` gives it.
+
+    Examples
+    --------
+    >>> from dashboard.config import SEED_DATA_DIR
+    >>> from dashboard.records.load import load_records
+    >>> from geo.boundaries import load_boundaries
+    >>> records = load_records(SEED_DATA_DIR).records
+    >>> (south, west), (north, east) = focus_view(records, 3, load_boundaries(None))  # Odesa, a settlement
+    >>> south < 46.4825 < north and west < 30.7233 < east and round(north - south, 2)
+    0.28
+    """
+    row = records.incidents.iloc[position]
+    precision = str(row["geo_precision"])
+    lat, lon = float(row["latitude"]), float(row["longitude"])
+    if precision == "3":
+        outline = boundaries.outlines.get(row["oblast_iso"]) if boundaries.available else None
+        south, west, north, east = (
+            _outline_box(outline)
+            if outline is not None
+            else (lat - OBLAST_HALF_DEG, lon - OBLAST_HALF_DEG, lat + OBLAST_HALF_DEG, lon + OBLAST_HALF_DEG)
+        )
+        return [[round(south, 4), round(west, 4)], [round(north, 4), round(east, 4)]]
+    half_lat = SITE_HALF_DEG if precision == "1" else CITY_HALF_DEG
+    half_lon = half_lat / np.cos(np.radians(lat))
+    return [
+        [round(float(lat - half_lat), 4), round(float(lon - half_lon), 4)],
+        [round(float(lat + half_lat), 4), round(float(lon + half_lon), 4)],
+    ]
+
+
 def view_text(latitude: float, longitude: float, zoom: float) -> str:
     """The link's ``view`` value: ``"46.4825,30.7233,10.5"``."""
     return f"{latitude:.4f},{longitude:.4f},{zoom:g}"
@@ -152,10 +190,13 @@ class FitView(MacroElement):
                 window.impactFitted = key;
                 {% if this.link_view %}
                 var view = {{ this.link_view|tojson }};
+                window.impactLastFit = null;  // the link's own view: a resize keeps it (see impactFit)
                 map.setView([view[0], view[1]], view[2], {animate: false});
                 {% else %}
-                map.fitBounds({{ this.bounds|tojson }}, {paddingTopLeft: {{ this.padding|tojson }},
-                                                         paddingBottomRight: {{ this.padding_bottom|tojson }}});
+                // Fitted once the map is on screen (a filter changed on another tab), leaving the legend room.
+                window.impactWhenShown(map, function () {
+                    if (window.impactFitted === key) { window.impactFit(map, {{ this.bounds|tojson }}); }
+                });
                 {% endif %}
             }
         }).addTo({{ this._parent.get_name() }});
@@ -169,5 +210,3 @@ class FitView(MacroElement):
         self.bounds = bounds
         self.link_view = [float(value) for value in link_view] if link_view else None
         self.key = json.dumps({"bounds": bounds, "link": self.link_view})
-        self.padding = list(FIT_PADDING_PX)
-        self.padding_bottom = [FIT_PADDING_PX[0], ATTRIBUTION_ROOM_PX]

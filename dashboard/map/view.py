@@ -29,7 +29,7 @@ import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
-from dashboard.map.cells import NO_PEOPLE_COLOUR, PEOPLE_COLOURS, cell_features, oblast_area_features
+from dashboard.map.cells import cell_features, oblast_area_features
 from dashboard.map.features import (  # noqa: F401  (re-exported: the map's public names)
     HIT_CATEGORIES,
     LEGEND_STYLE,
@@ -42,13 +42,16 @@ from dashboard.map.features import (  # noqa: F401  (re-exported: the map's publ
     incident_features,
     merge_spots,
 )
-from dashboard.map.fit import ATTRIBUTION_ROOM_PX, FIT_PADDING_PX, FitView
+from dashboard.map.fit import ZOOM_RANGE, FitView, focus_view
+from dashboard.map.focus import FocusIncident, ReportView
 from dashboard.map.labels import LabelLayer
+from dashboard.map.legend import FIT_JS, legend_html
 from dashboard.map.registry import RegistryLayer, registry_features
 from dashboard.map.registry import credits as registry_credits
 from dashboard.map.render_cache import install, labels_for
 from dashboard.map.static_assets import LEAFLET_CSS, LEAFLET_JS
 from dashboard.query.aggregate import MARKER_LIMIT, MapView, aggregate, located_mask, oblast_totals
+from dashboard.query.in_view import APPROX_RADIUS_M
 from dashboard.query.index import index_of
 from dashboard.query.registry import registry_rows
 from dashboard.records.load import Records
@@ -64,7 +67,6 @@ UKRAINE_BOUNDS = [[44.2, 22.0], [52.5, 40.3]]
 ZOOM_SNAP = 0.25
 # The legend starts open on maps at least this wide, folded on narrower ones.
 LEGEND_OPEN_FROM_PX = 700
-APPROX_RADIUS_M = 60_000
 install()  # the parts of the map that are the same every rerun are compiled once
 
 
@@ -122,28 +124,29 @@ class MapNotes(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map) {
-            // The first view, without animation: a filtered view fitted while a zoom animation
-            // runs would be undone when the animation ends.
-            // Room at the bottom for the attribution, which wraps to two lines on a ~900 px map.
-            map.fitBounds({{ this.first_view|tojson }}, {"paddingTopLeft": {{ this.padding|tojson }},
-                "paddingBottomRight": {{ this.padding_bottom|tojson }}, "animate": false});
-            // Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
-            // facilities, then incidents on top, so a click on an incident opens the incident.
+            {{ this.fit_js }}
+            {# Draw order, whatever order layers arrive in: oblast-level areas at the bottom, then
+               facilities, then incidents on top, so a click on an incident opens the incident. #}
             {% for name, z in this.panes %}
             map.createPane("{{ name }}").style.zIndex = {{ z }};
             {% endfor %}
-            // A newly mounted map fits its first filtered view again (see FitView).
+            {# A newly mounted map fits its first filtered view again (see FitView). #}
             window.impactFitted = null;
-            // Opening a popup may pan the map to fit it; closing it puts the view back.
+            {# Opening a popup may pan the map to fit it; closing it puts the view back. #}
             var before = null;
             map.on("popupopen", function () { before = before || [map.getCenter(), map.getZoom()]; });
+            {# A popup no wider than a phone's map (its 380 px would run off the right edge). #}
+            map.on("popupopen", function (e) {
+                var w = map.getSize().x - 110;  {# less its frame (about 40 px) and autoPanPadding (2 x 24) #}
+                if (e.popup.options.maxWidth > w) { e.popup.options.maxWidth = w; e.popup.update(); }
+            });
             map.on("popupclose", function () {
                 var view = before; before = null;
                 if (view) { map.setView(view[0], view[1], {animate: false}); }
             });
-            // Top left, under the zoom buttons: Poland and Belarus lie there, while Ukraine's data is
-            // mostly east and south (a bottom-right legend covered Donetsk to Kherson). It folds away,
-            // and starts folded on narrow maps.
+            {# Top left, under the zoom buttons: Poland and Belarus lie there, while Ukraine's data is
+               mostly east and south (a bottom-right legend covered Donetsk to Kherson). It folds away,
+               and starts folded on narrow maps. #}
             var css = document.createElement("style");
             css.textContent = {{ this.popup_css|tojson }};
             document.head.appendChild(css);
@@ -157,8 +160,8 @@ class MapNotes(MacroElement):
                 toggle.style.cssText = {{ this.toggle_style|tojson }};
                 var body = L.DomUtil.create("div", "impact-legend-body", div);
                 body.innerHTML = {{ this.legend|tojson }};
-                // The legend scrolls inside the map rather than outgrowing it.
-                body.style.maxHeight = Math.max(120, map.getSize().y - 120) + "px";
+                {# The legend scrolls inside the map rather than outgrowing it, clear of the attribution below. #}
+                body.style.maxHeight = Math.max(120, map.getSize().y - 160) + "px";
                 body.style.overflowY = "auto";
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
@@ -170,15 +173,22 @@ class MapNotes(MacroElement):
                 }
                 L.DomEvent.on(toggle, "click", function () { setOpen(body.style.display === "none"); });
                 setOpen(map.getSize().x >= {{ this.open_from_px }});
-                // A popup is never under the legend: the legend folds while one is open.
+                {# A popup is never under the legend: the legend folds and hides while one is open. #}
                 var openBefore = false;
-                map.on("popupopen", function () { openBefore = body.style.display !== "none"; setOpen(false); });
-                map.on("popupclose", function () { if (openBefore) { setOpen(true); } });
+                map.on("popupopen", function () {
+                    openBefore = body.style.display !== "none"; setOpen(false); div.style.visibility = "hidden";
+                });
+                map.on("popupclose", function () { div.style.visibility = ""; if (openBefore) { setOpen(true); } });
                 return div;
             };
             legend.addTo(map);
-            // The page link carries the view, so a copied link reopens it (see dashboard.map.fit).
+            {# The first view, without animation (a filtered view fitted while a zoom animation
+               runs would be undone when the animation ends), with room for the legend beside it
+               and, at the bottom, for the attribution, which wraps to two lines on a ~900 px map. #}
+            window.impactFit(map, {{ this.first_view|tojson }}, false);
+            {# The page link carries the view, so a copied link reopens it (see dashboard.map.fit). #}
             map.on("moveend", function () {
+                if (map.getZoom() < {{ this.min_link_zoom }}) { return; }  {# a link the page would refuse #}
                 try {
                     var url = new URL(window.parent.location.href), c = map.getCenter();
                     url.searchParams.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + "," + map.getZoom());
@@ -204,40 +214,9 @@ class MapNotes(MacroElement):
         self.font_js = PAGE_FONT_JS
         self.open_from_px = LEGEND_OPEN_FROM_PX
         self.first_view = UKRAINE_BOUNDS
-        self.padding = list(FIT_PADDING_PX)
-        self.padding_bottom = [FIT_PADDING_PX[0], ATTRIBUTION_ROOM_PX]
+        self.fit_js = FIT_JS
+        self.min_link_zoom = ZOOM_RANGE[0]
         self.toggle_style = "float:right;border:0;background:none;cursor:pointer;font:600 12px sans-serif;padding:0 2px"
-
-
-def legend_html(boundary_note: str) -> str:
-    rows = [
-        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
-        f'background:{colour};margin-right:4px"></span>{esc(label)}</div>'
-        for label, colour, _ in HIT_CATEGORIES
-    ]
-    rows.append(
-        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
-        f'background:{PEOPLE_ONLY[1]};margin-right:4px"></span>{esc(PEOPLE_ONLY[0])}</div>'
-    )
-    rows.append(
-        '<div><span style="display:inline-block;width:10px;height:10px;border:2px solid #333;'
-        'border-radius:50%;margin-right:4px"></span>Facility hit (small dot, dark ring)</div>'
-    )
-    rows.append(
-        '<div><span style="display:inline-block;width:12px;height:8px;border:2px dashed #444;'
-        'margin-right:4px"></span>Oblast-level report: area, not a point</div>'
-    )
-    rows.append("<div>Circle size: people killed and injured</div>")
-    swatches = "".join(
-        f'<span style="display:inline-block;width:10px;height:10px;border-radius:50%;background:{colour}"></span>'
-        for colour in (NO_PEOPLE_COLOUR, *PEOPLE_COLOURS)
-    )
-    rows.append(
-        f"<div>Numbered circles sum an area: size = incidents; colour = people cut off "
-        f"{swatches} none, &gt;0, 1k, 10k, 100k+</div>"
-    )
-    rows.append(f'<div style="color:#555;max-width:220px;overflow-wrap:anywhere">{esc(boundary_note)}</div>')
-    return '<div style="font-weight:600">What was hit</div>' + "".join(rows)
 
 
 OUTLINE_STYLE = {"className": "impact-outline", "color": "#555", "weight": 1, "fill": True}
@@ -311,12 +290,17 @@ def layers_for_mask(
     asset_types: tuple[str, ...] = (),
     fit: list[list[float]] | None = None,
     link_view: tuple[float, float, float] | None = None,
+    focus: tuple[str, int] | None = None,
+    returned: list[str] | None = None,
 ) -> folium.FeatureGroup:
     """The layers that change with the filters and the view, in one feature group.
 
     ``fit`` (from :func:`dashboard.map.fit.view_for`) moves the map to those bounds the first
     time the group arrives with them, not on reruns with the same bounds; ``link_view``
-    (latitude, longitude, zoom from the page link) opens that view instead.
+    (latitude, longitude, zoom from the page link) opens that view instead. ``focus``
+    (an incident id of ``mask`` and the number of the choice) zooms to that incident and opens
+    its popup, once per choice; the incident is drawn whatever the view. ``returned`` is the
+    list of st_folium ``returned_objects`` the mounted map should report from now on.
 
     Up to ``MARKER_LIMIT`` located incidents in the (padded) view are drawn one by one
     with popups; above that, the server sums them into screen-pixel cells, so the
@@ -330,12 +314,23 @@ def layers_for_mask(
     group = folium.FeatureGroup(name="Incidents and facilities")
     if fit is not None:
         FitView(fit, link_view).add_to(group)
+    if returned is not None:
+        ReportView(returned).add_to(group)
+    chosen = np.zeros(len(mask), dtype=bool)
+    if focus is not None:
+        chosen = mask & (records.incidents["incident_id"].to_numpy() == focus[0])
+    if chosen.any():
+        position = int(np.flatnonzero(chosen)[0])
+        FocusIncident(focus[0], focus_view(records, position, boundaries), f"{focus[0]}#{focus[1]}").add_to(group)
     if len(registry_rows(records)):  # registered facilities, drawn whether hit or not
         registry = registry_features(records, mask, view, asset_types)
         RegistryLayer(registry, registry_credits(records, registry)).add_to(group)
     if located.sum() <= MARKER_LIMIT:
         area_reports = mask & (index.geo_precision == "3")
-        shown = records.incidents[located | area_reports]
+        # The chosen incident first: its spot's or area's popup then lists it first.
+        drawn = located | area_reports | chosen
+        shown = records.incidents[drawn]
+        shown = pd.concat([shown[chosen[drawn]], shown[~chosen[drawn]]])
         hit = impacts_in_view(records, shown, Filters(asset_types=asset_types))
         features = incident_features(records, shown, hit, boundaries)
         areas = [f for f in features if f["properties"]["kind"] == "oblast_area"]
@@ -355,6 +350,11 @@ def layers_for_mask(
     cells = cell_features(aggregate(index, mask, codes, view))
     DataLayer(cells, name="Cells", pane="impactIncidents").add_to(group)
     DataLayer(areas, name="Areas", pane="impactAreas").add_to(group)
+    if chosen.any():  # the chosen incident as its own symbol above the cells, with its popup
+        picked = records.incidents[chosen]
+        hit = impacts_in_view(records, picked, Filters(asset_types=asset_types))
+        features = [_sent(f) for f in incident_features(records, picked, hit, boundaries)]
+        DataLayer(features, name="Chosen", pane="impactIncidents").add_to(group)
     return group
 
 

@@ -19,6 +19,7 @@ from dashboard.io.extract import export_metadata, geojson_bytes, hxl_csv_bytes
 from dashboard.map.fit import VIEW_PARAM, parse_view, view_for
 from dashboard.map.view import layers_for_mask, needs_view
 from dashboard.query.aggregate import MapView
+from dashboard.query.in_view import in_view_mask
 from dashboard.query.registry import facilities_in_view
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
@@ -42,6 +43,15 @@ who = signin.require("read")  # on the server, before any record is read
 TABLE_ROWS = 1_000
 MAP_HEIGHT = 520
 TILE_WIDTH = 160  # px: four in a row beside the sidebar, two on a phone
+IN_VIEW_RULE = (
+    "A located incident is in view when its point is inside the map's bounds; an oblast-level one "
+    "when its oblast's area meets them."
+)
+IN_VIEW_HELP = (
+    "Lists, and downloads, only the filtered incidents in the map's current view (pan or zoom the map on "
+    f"the Map tab). {IN_VIEW_RULE} The totals at the top stay those of the filters, for the whole country, "
+    "as `impact summary` prints them."
+)
 
 
 def view_from(state: dict) -> MapView | None:
@@ -157,6 +167,23 @@ if shown_count == 0:
     st.stop()
 
 
+# A row chosen in the incident table (its id and the choice's number), while the filters it was chosen under hold.
+focus = st.session_state.get("map_focus")
+if focus is not None and focus[2] != filters:
+    focus = st.session_state["map_focus"] = None
+# "Only incidents in the map's view" outlives the table's tab (a widget not drawn loses its state).
+in_view = bool(st.session_state.get("table_in_view", False))
+
+
+def choose_row(rows: pd.DataFrame) -> None:
+    """The table's selection callback: zoom the map to the chosen row's incident and show the map."""
+    picked = st.session_state["incident_table"].selection.rows
+    if picked:
+        number = (st.session_state.get("map_focus") or ("", 0, None))[1] + 1
+        st.session_state["map_focus"] = (str(rows["incident_id"].iloc[picked[0]]), number, filters)
+        st.session_state["page_tab"] = "Map"
+
+
 def show_tile(tile: Tile) -> None:
     """One total with its help text (the numbers' rules) and, below, how many attacks report it."""
     st.metric(tile.label, tile.shown, help=tile.help)
@@ -183,7 +210,21 @@ with st.expander("All totals"):
 
 
 def filtered() -> pd.DataFrame:
-    return records.incidents[mask]
+    return records.incidents[table_mask]
+
+
+def download_metadata() -> dict:
+    """The downloads' sidecar: the filters, and the map's view when the table is limited to it."""
+    meta = export_metadata(records, filters, incidents=filtered())
+    if table_mask is not mask:
+        meta["map_view"] = {
+            "south": map_view.south,
+            "west": map_view.west,
+            "north": map_view.north,
+            "east": map_view.east,
+            "rule": IN_VIEW_RULE,
+        }
+    return meta
 
 
 # Only the open tab's content runs (on_change="rerun"; the map always runs, so it stays mounted):
@@ -192,6 +233,10 @@ map_tab, timeline_tab, table_tab, sources_tab = st.tabs(
     ["Map", "Timeline", "Incidents", "Sources"], key="page_tab", on_change="rerun"
 )
 first_rows = records.incidents.iloc[np.flatnonzero(mask)[:TABLE_ROWS]]
+last = st.session_state.get("incident_map") or {}
+map_view = view_from(last)
+# The table and its downloads: the filtered incidents, or those of them in the map's last reported view.
+table_mask = in_view_mask(records, mask, map_view, boundaries) if in_view and map_view is not None else mask
 with map_tab:
     if not boundaries.available:
         st.info(boundaries.note)
@@ -204,7 +249,6 @@ with map_tab:
     # The map at least LEGEND_OPEN_FROM_PX wide beside the sidebar at 1400 px, so its legend starts open.
     map_column, side_column = st.columns([7, 2], gap="small")
     with map_column:
-        last = st.session_state.get("incident_map") or {}
         fit = view_for(records, mask, boundaries)
         # A linked view opens the session's map, and holds until the filters call for another view.
         st.session_state.setdefault("map_link_view", (link_view, fit))
@@ -212,17 +256,26 @@ with map_tab:
         if opened is not None and fit != fitted_then:
             opened = None
             st.session_state["map_link_view"] = (None, fit)
-        registered = facilities_in_view(records, mask, filters.asset_types, view_from(last))
+        registered = facilities_in_view(records, mask, filters.asset_types, map_view)
+        # Pans and zooms rerun the page only when the server must re-aggregate for the new view, count
+        # registered facilities in it (beside the map), or filter the table to it.
+        returned = ["zoom", "bounds"] if follow or registered or in_view else []
         st_folium(
             shared.base_map(settings.boundary_file, settings.tiles_url, settings.tiles_attribution),
             # The filtered group also carries the view that fits the records shown: the map moves
             # once per new selection (the base map, and so the mounted map, stays the same).
             feature_group_to_add=layers_for_mask(
-                records, mask, boundaries, view_from(last), filters.asset_types, fit=fit, link_view=opened
+                records,
+                mask,
+                boundaries,
+                map_view,
+                filters.asset_types,
+                fit=fit,
+                link_view=opened,
+                focus=focus[:2] if focus else None,
+                returned=returned,  # the mounted map reads returned_objects once; this keeps it current
             ),
-            # Pans and zooms rerun the page only when the server must re-aggregate for the new view
-            # (and on every pan while registered facilities are counted in view, beside the map).
-            returned_objects=["zoom", "bounds"] if follow or registered else [],
+            returned_objects=returned,
             key="incident_map",
             height=MAP_HEIGHT,
             use_container_width=True,
@@ -260,9 +313,22 @@ with timeline_tab:
                 st.altair_chart(chart, width="stretch")
 with table_tab:
     if table_tab.open:
-        if shown_count > TABLE_ROWS:
-            st.caption(f"The first {TABLE_ROWS:,} of {shown_count:,} rows; the downloads hold all of them.")
-        table = export_frame(first_rows)
+        st.toggle(
+            "Only incidents in the map's view",
+            value=in_view,
+            key="table_in_view_switch",
+            on_change=lambda: st.session_state.update(table_in_view=st.session_state["table_in_view_switch"]),
+            help=IN_VIEW_HELP,
+        )
+        table_count = int(table_mask.sum())
+        if in_view and map_view is None:
+            st.caption("The map has not reported its view yet: all filtered incidents are listed.")
+        elif in_view:
+            st.caption(f"{table_count:,} of the {shown_count:,} filtered incidents are in the map's view.")
+        if table_count > TABLE_ROWS:
+            st.caption(f"The first {TABLE_ROWS:,} of {table_count:,} rows; the downloads hold all of them.")
+        table_rows = records.incidents.iloc[np.flatnonzero(table_mask)[:TABLE_ROWS]]
+        table = export_frame(table_rows)
         # Words on the page; the downloads keep the schema's column names (exports are for machines).
         labels = column_labels(table.columns)
         st.dataframe(
@@ -271,6 +337,9 @@ with table_tab:
             width="stretch",
             column_order=reading_order(table.columns),
             placeholder=NOT_REPORTED,  # a casualty figure the source does not give: never blank, never 0
+            key="incident_table",
+            on_select=lambda: choose_row(table_rows),  # a click on a row zooms the map to it
+            selection_mode="single-row",
             column_config={
                 name: st.column_config.Column(label, width=column_width(name)) for name, label in labels.items()
             },
@@ -301,7 +370,7 @@ with table_tab:
         )
         meta_column.download_button(
             "Metadata (filters, attribution)",
-            lambda: json.dumps(export_metadata(records, filters, incidents=filtered()), indent=2, default=str),
+            lambda: json.dumps(download_metadata(), indent=2, default=str),
             file_name="incidents_filtered.meta.json",
             mime="application/json",
             on_click="ignore",
