@@ -65,3 +65,16 @@ def test_a_viewer_is_refused_the_corrections_page(app):  # noqa: F811
     at = _page(app, "reader")
     assert [e.value for e in at.error] == ["Correcting records needs the analyst role."]
     assert not at.text_input and not at.title
+
+
+def test_the_chosen_rows_history_shows_under_the_table_for_analysts_only(app):  # noqa: F811
+    from dashboard.query.totals import Filters
+
+    for name, shown in (("field-analyst", True), ("reader", False)):
+        at = sign_in(app.run(), name)
+        at.session_state["page_tab"] = "Incidents"
+        at.session_state["map_focus"] = ("inc-001", 1, Filters())  # what a click on the row sets
+        at.run()
+        labels = [e.label for e in at.expander]
+        assert ("History of inc-001 (1 change)" in labels) is shown, (name, labels)
+        next(b for b in at.sidebar.button if b.label == "Sign out").click().run()

@@ -24,6 +24,7 @@ from dashboard.query.registry import facilities_in_view
 from dashboard.query.totals import Filters, incident_mask
 from dashboard.records.safe_text import markdown_text, plain_text
 from dashboard.ui import shared, signin
+from dashboard.ui.record_history import show_history
 from dashboard.views import charts
 from dashboard.views.facility_table import facility_table
 from dashboard.views.filter_widgets import (
@@ -344,6 +345,8 @@ with table_tab:
                 name: st.column_config.Column(label, width=column_width(name)) for name, label in labels.items()
             },
         )
+        if focus is not None:
+            show_history(who, focus[0])  # the chosen row's history, for analysts
         st.caption("Downloads hold exactly the filtered rows. Text a spreadsheet would run as a formula starts with '.")
         csv_column, hxl_column, geojson_column, meta_column = st.columns(4)
         # Files are made only when clicked (deferred), so large views do not slow every rerun.
