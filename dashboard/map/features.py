@@ -47,6 +47,7 @@ POPUP_CSS = (
     f".leaflet-popup-content{{font-family:{PAGE_FONT};font-size:13px}}"
     ".impact-quote{margin:4px 0;padding-left:6px;border-left:3px solid #ccc}"
     ".impact-hits{margin:2px 0 2px 16px;padding:0}"
+    ".leaflet-control-attribution{font-size:10px}"  # it covered the scale bar, four lines on a phone
 )
 # The page's font inside the map's frame: Streamlit's own @font-face rules, read from the page
 # around the frame (same origin) with their font files' addresses made absolute. Only files of
