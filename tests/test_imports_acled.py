@@ -48,3 +48,12 @@ def test_sync_deletes_events_the_new_version_dropped(settings):
     second = import_file(FILES / "acled_v2.csv", engine, settings, "acled", sync=True)
     assert second.deleted == 1
     assert len(acled(engine)) == first.accepted  # one dropped, one added
+    # The history keeps what the sync removed and what the new version changed, with the old value.
+    from dashboard.store.corrections import record_history
+
+    _, removed = record_history(engine, "acled:UKR150003")  # no longer stored: its history is kept
+    assert list(removed["action"]) == ["added", "removed by import"]
+    _, changed = record_history(engine, "acled:UKR150001", "incidents")
+    assert changed[changed["action"] == "imported"][["field", "old_value", "new_value"]].values.tolist() == [
+        ["killed", "1", "2"]
+    ]

@@ -50,10 +50,10 @@ def run_corrections(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_store(settings)
     timeout = settings.import_lock_timeout
     try:
-        table = corrections.find_table(engine, args.record_id, args.table)
-        if args.command == "history":
-            _, changes = corrections.record_history(engine, args.record_id, table)
+        if args.command == "history":  # also of a record an import removed
+            table, changes = corrections.record_history(engine, args.record_id, args.table)
             return _print_history(args, table, changes)
+        table = corrections.find_table(engine, args.record_id, args.table)
         user = (args.user or "").strip() or command_line_user()
         if args.command == "correct":
             made = corrections.correct(

@@ -90,8 +90,7 @@ def write_history(
     base = {"changed_at": at, "user_name": user, "batch_id": batch_id, "action": "removed by import"}
     for table, ids in removed.items():
         rows += [{**base, "table_name": table, "record_id": record_id} for record_id in ids]
-    if rows:
-        connection.execute(record_changes.insert(), rows)
+    audit.log_changes(connection, rows)
 
 
 def _copy_added(connection: Connection, table: str, mark: int, *, batch_id: int, user: str, at) -> None:

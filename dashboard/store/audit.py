@@ -54,10 +54,17 @@ def new_batch(connection: Connection, what: str, fmt: str, user: str) -> int:
     return int(result.inserted_primary_key[0])
 
 
+CHANGE_COLUMNS = [c.name for c in record_changes.columns if c.name != "change_id"]
+
+
 def log_changes(connection: Connection, rows: list[dict]) -> None:
-    """Append rows to the history (each a dict of ``HISTORY_COLUMNS`` plus table_name, record_id)."""
+    """Append rows to the history (each a dict of ``HISTORY_COLUMNS`` plus table_name, record_id).
+
+    Rows may leave columns out (an "added" row has no field): each gets every column, blank as
+    NULL, since one executemany needs the same parameters in every row.
+    """
     if rows:
-        connection.execute(record_changes.insert(), rows)
+        connection.execute(record_changes.insert(), [{name: row.get(name) for name in CHANGE_COLUMNS} for row in rows])
 
 
 # --- applied when records are read -------------------------------------------------------------

@@ -29,7 +29,7 @@ from dashboard.store import audit
 from dashboard.store.lock import import_holder, locked_transaction
 from dashboard.store.migrate import prepare_schema
 from dashboard.store.sql import read_table_text
-from dashboard.store.tables import TABLES, record_corrections, record_retractions
+from dashboard.store.tables import TABLES, record_changes, record_corrections, record_retractions
 
 DEFAULT_TIMEOUT = 30.0
 
@@ -208,8 +208,23 @@ def _set_retracted(
 
 
 def record_history(engine: Engine, record_id: str, table: str | None = None) -> tuple[str, pd.DataFrame]:
-    """The table of a record and its history, oldest change first."""
-    table = find_table(engine, record_id, table)
+    """The table of a record and its history, oldest change first; a record an import removed has one too."""
     prepare_schema(engine)
+    try:
+        table = find_table(engine, record_id, table)
+    except UnknownRecord:
+        table = _table_in_history(engine, record_id, table)
     with engine.connect() as connection:
         return table, audit.history(connection, table, record_id)
+
+
+def _table_in_history(engine: Engine, record_id: str, table: str | None) -> str:
+    """The table whose history names ``record_id`` (a record no longer stored)."""
+    query = sa.select(record_changes.c.table_name).where(record_changes.c.record_id == record_id).distinct()
+    with engine.connect() as connection:
+        tables = [name for (name,) in connection.execute(query) if table in (None, name)]
+    if len(tables) != 1:
+        if len(tables) > 1:
+            raise BadEdit(f"{record_id!r} is in the history of {' and '.join(tables)}: say which with --table")
+        raise UnknownRecord(record_id)
+    return tables[0]
