@@ -126,3 +126,18 @@ def test_an_unknown_auth_mode_stops_the_page_with_a_message(app, monkeypatch):
     at = app.run()
     assert any("IMPACT_AUTH" in e.value for e in at.error)
     assert not at.metric and not at.text_input  # fails closed: no data, no form
+
+
+def test_a_user_without_a_hash_is_refused_and_the_operator_told_why(app, users_file, caplog):
+    # A users file edited by hand: the entry's hash is gone. The form says no more than for a wrong
+    # password (nothing tells whether the name exists); the server log names the entry and the fix.
+    text = users_file.read_text().replace('hash = "', 'unused = "', 1)
+    users_file.write_text(text)
+    with caplog.at_level("WARNING", logger="dashboard.io.users"):
+        at = sign_in(app.run(), "field-analyst")
+    assert "Wrong user name or password." in [e.value for e in at.error]
+    assert not at.metric
+    assert any(
+        "field-analyst has no password hash" in r.getMessage() and "impact users" in r.getMessage()
+        for r in caplog.records
+    )

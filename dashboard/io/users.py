@@ -239,6 +239,15 @@ def verify(users_file: Path, name: str, password: str, now: float | None = None)
     entry = read_users(users_file).get(name)
     stored = entry.get("hash") if entry else None
     role = entry.get("role") if entry else None
+    if entry is not None and (not stored or role not in ROLES):
+        # The person signing in is told no more than for a wrong password; the operator is told why.
+        what = "no password hash" if not stored else f"the role {role!r}, which is none of {', '.join(ROLES)}"
+        log.warning(
+            "users file %s: %s has %s; sign-in refused (remove and add the user again with impact users)",
+            users_file,
+            name,
+            what,
+        )
     if _matches(stored, password) and role in ROLES:
         unlock(users_file, name)
         return Identity(name, role)
