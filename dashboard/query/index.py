@@ -48,10 +48,9 @@ def _bits(cells: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
 
 def _member(codes: np.ndarray, chosen: np.ndarray, size: int) -> np.ndarray:
     """``np.isin(codes, chosen)`` for category codes in ``-1..size-1`` by one table lookup (no sort)."""
-    table = np.zeros(size + 1, dtype=bool)  # slot 0 is code -1 (no category), never chosen
-    chosen = chosen[(chosen >= 0) & (chosen < size)]
-    table[chosen + 1] = True
-    return table[codes + 1]
+    table = np.zeros(size + 1, dtype=bool)  # the last slot is where code -1 (no category) lands, never chosen
+    table[chosen[(chosen >= 0) & (chosen < size)]] = True
+    return table[codes]
 
 
 def mercator(latitude: np.ndarray, longitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -101,6 +100,7 @@ class QueryIndex:
         self.asset_position: pd.Index  # asset_id -> row of records.assets
         self.asset_service: np.ndarray
         self.asset_type: np.ndarray
+        self.asset_type_slot: np.ndarray
         self.asset_count: np.ndarray
         self.salvo_day: np.ndarray
         self.salvo_weapon: np.ndarray
@@ -153,6 +153,8 @@ class QueryIndex:
         index.impact_people = people[order]
         index.asset_service = pd.Categorical(assets["service"], categories=SERVICES).codes.astype(np.int64)
         index.asset_type = pd.Categorical(assets["asset_type"], categories=ASSET_TYPES).codes.astype(np.int64)
+        # The type code with a last slot for a type outside ASSET_TYPES, so bincount never sees -1.
+        index.asset_type_slot = np.where(index.asset_type >= 0, index.asset_type, len(ASSET_TYPES))
         index.asset_count = assets["asset_count"].astype("Float64").fillna(0).to_numpy(dtype=np.float64)
         types_hit = np.zeros(len(incidents), dtype=np.int64)
         np.bitwise_or.at(types_hit, index.impact_incident, np.left_shift(1, index.asset_type[index.impact_asset]))

@@ -169,7 +169,9 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
     # (a date range is a slice of the date-sorted incidents; a place filter compresses within it).
     figures, given = index.casualty_matrix[:, window], index.reported_matrix[:, window]
     if inside is not None:
-        figures, given = figures[:, inside], given[:, inside]
+        # ``take`` of the matching positions: a 2-D boolean index is four times slower here.
+        matching = np.flatnonzero(inside)
+        figures, given = figures.take(matching, axis=1), given.take(matching, axis=1)
     sums, counts = figures.sum(axis=1), np.count_nonzero(given, axis=1)
     totals: dict = {"attacks": int(figures.shape[1])}
     for i, column in enumerate(CASUALTY_COLUMNS):
@@ -179,7 +181,10 @@ def summarize(records: Records, filters: Filters | None = None) -> dict:
     last_day = codes.end if codes.end is not None else index.last_day
     cut_off, open_outages = people_cut_off(index.outages, selected, last_day)
     # Each asset once, in asset order (as the first impact per asset gave it before), weighted.
-    by_type = np.bincount(index.asset_type[hit], weights=index.asset_count[hit], minlength=len(ASSET_TYPES))
+    # Over every asset with weight 0 where not hit (cheaper than compressing both arrays);
+    # the counts are whole numbers, so adding zeros changes no total.
+    by_type = np.bincount(index.asset_type_slot, weights=index.asset_count * hit, minlength=len(ASSET_TYPES) + 1)
+    by_type = by_type[: len(ASSET_TYPES)]
     totals["people_without_service"] = {service: figures["at_peak"] for service, figures in cut_off.items()}
     totals["facilities_hit"] = _named_totals(by_type, ASSET_TYPES)
     salvo_days = (index.salvo_day >= (codes.start if codes.start is not None else -(2**31))) & (
