@@ -39,14 +39,14 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def median_ms(fn, repeat: int) -> tuple[float, list[float]]:
-    """Median and every timing (ms) of ``repeat`` calls of ``fn``."""
-    times = []
+def median_ms(fn, repeat: int) -> tuple[float, list[float], object]:
+    """Median and every timing (ms) of ``repeat`` calls of ``fn``, and the last call's result."""
+    times, result = [], None
     for _ in range(repeat):
         began = time.perf_counter()
-        fn()
+        result = fn()
         times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times), times
+    return statistics.median(times), times, result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,11 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     slow = []
     for label, ours_args, naive_args in TOTALS_CASES:
         filters = Filters(**ours_args)
-        ours, times = median_ms(lambda filters=filters: summarize(records, filters), args.repeat)
+        ours, times, totals = median_ms(lambda filters=filters: summarize(records, filters), args.repeat)
         base = ratio = "n/a"
         if frames is not None:
-            naive, _ = median_ms(lambda a=naive_args: naive_summarize(frames, **a), args.naive_repeat)
-            diff = differences(summarize(records, filters), naive_summarize(frames, **naive_args))
+            naive, _, naive_totals = median_ms(lambda a=naive_args: naive_summarize(frames, **a), args.naive_repeat)
+            diff = differences(totals, naive_totals)
             if diff:
                 log(f"WARNING totals differ from the naive baseline for {label}: {diff}")
             base, ratio = f"{naive:.0f}", f"{naive / ours:.0f}×"
