@@ -46,6 +46,13 @@ def _bits(cells: pd.Series, vocabulary: tuple[str, ...]) -> np.ndarray:
     return cells.map(lookup).to_numpy(dtype=np.int64)
 
 
+def _member(codes: np.ndarray, chosen: np.ndarray, size: int) -> np.ndarray:
+    """``np.isin(codes, chosen)`` for category codes in ``-1..size-1`` by one table lookup (no sort)."""
+    table = np.zeros(size + 1, dtype=bool)  # the last slot is where code -1 (no category) lands, never chosen
+    table[chosen[(chosen >= 0) & (chosen < size)]] = True
+    return table[codes]
+
+
 def mercator(latitude: np.ndarray, longitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Web Mercator coordinates scaled to 0..1 (x east, y south), as map tiles use."""
     lat = np.clip(np.asarray(latitude, dtype=np.float64), -85.0511, 85.0511)
@@ -81,6 +88,8 @@ class QueryIndex:
         self.asset_type_bits: np.ndarray
         self.casualties: dict[str, np.ndarray]
         self.casualty_reported: dict[str, np.ndarray]
+        self.casualty_matrix: np.ndarray  # (4, incidents) float: the casualties' rows
+        self.reported_matrix: np.ndarray  # (4, incidents) bool: the casualty_reported rows
         self.geo_precision: np.ndarray
         self.mx: np.ndarray
         self.my: np.ndarray
@@ -91,6 +100,7 @@ class QueryIndex:
         self.asset_position: pd.Index  # asset_id -> row of records.assets
         self.asset_service: np.ndarray
         self.asset_type: np.ndarray
+        self.asset_type_slot: np.ndarray
         self.asset_count: np.ndarray
         self.salvo_day: np.ndarray
         self.salvo_weapon: np.ndarray
@@ -111,15 +121,16 @@ class QueryIndex:
         index.oblast_code = oblasts.codes.astype(np.int32)
         index.oblast_lookup = {name: i for i, name in enumerate(oblasts.categories)}
         index.weapon_bits = _bits(incidents["weapons"], WEAPONS)
-        index.casualties = {
-            column: incidents[column].astype("Float64").fillna(0).to_numpy(dtype=np.float64)
-            for column in ("killed", "injured", "children_killed", "children_injured")
-        }
+        columns = ("killed", "injured", "children_killed", "children_injured")
+        # One row per casualty column, so that a filter sums all four in one pass; the dict's
+        # arrays are views of those rows (no second copy).
+        index.casualty_matrix = np.stack(
+            [incidents[column].astype("Float64").fillna(0).to_numpy(dtype=np.float64) for column in columns]
+        )
+        index.casualties = dict(zip(columns, index.casualty_matrix, strict=True))
         # Whether each incident gives the figure at all: a blank is "not reported", not 0.
-        index.casualty_reported = {
-            column: incidents[column].notna().to_numpy(dtype=bool)
-            for column in ("killed", "injured", "children_killed", "children_injured")
-        }
+        index.reported_matrix = np.stack([incidents[column].notna().to_numpy(dtype=bool) for column in columns])
+        index.casualty_reported = dict(zip(columns, index.reported_matrix, strict=True))
         index.geo_precision = incidents["geo_precision"].to_numpy(dtype=object).astype("U1")
         index.mx, index.my = mercator(incidents["latitude"].to_numpy(float), incidents["longitude"].to_numpy(float))
 
@@ -142,6 +153,8 @@ class QueryIndex:
         index.impact_people = people[order]
         index.asset_service = pd.Categorical(assets["service"], categories=SERVICES).codes.astype(np.int64)
         index.asset_type = pd.Categorical(assets["asset_type"], categories=ASSET_TYPES).codes.astype(np.int64)
+        # The type code with a last slot for a type outside ASSET_TYPES, so bincount never sees -1.
+        index.asset_type_slot = np.where(index.asset_type >= 0, index.asset_type, len(ASSET_TYPES))
         index.asset_count = assets["asset_count"].astype("Float64").fillna(0).to_numpy(dtype=np.float64)
         types_hit = np.zeros(len(incidents), dtype=np.int64)
         np.bitwise_or.at(types_hit, index.impact_incident, np.left_shift(1, index.asset_type[index.impact_asset]))
@@ -198,24 +211,40 @@ class QueryIndex:
         )
 
     def date_slice(self, codes: Codes) -> slice:
-        low = 0 if codes.start is None else int(np.searchsorted(self.day, codes.start, side="left"))
-        high = len(self.day) if codes.end is None else int(np.searchsorted(self.day, codes.end, side="right"))
+        # The bound as the array's own dtype: a Python int would make numpy copy the whole
+        # int32 column to int64 before searching (over a millisecond at 1M incidents).
+        low = 0 if codes.start is None else int(np.searchsorted(self.day, self.day.dtype.type(codes.start), "left"))
+        high = (
+            len(self.day)
+            if codes.end is None
+            else int(np.searchsorted(self.day, self.day.dtype.type(codes.end), "right"))
+        )
         return slice(low, max(low, high))
+
+    def window(self, codes: Codes) -> tuple[slice, np.ndarray | None]:
+        """The date window of the filter and, within it, which incidents match (None: all of them)."""
+        window = self.date_slice(codes)
+        inside = None
+
+        def narrow(matches: np.ndarray) -> None:
+            nonlocal inside
+            inside = matches if inside is None else inside & matches
+
+        if codes.places is not None:
+            narrow(_member(self.place_code[window], codes.places, len(self.place_lookup)))
+        if codes.oblasts is not None:
+            narrow(_member(self.oblast_code[window], codes.oblasts, len(self.oblast_lookup)))
+        if codes.weapon_bits:
+            narrow((self.weapon_bits[window] & max(codes.weapon_bits, 0)) != 0)
+        if codes.asset_type_bits:
+            narrow((self.asset_type_bits[window] & max(codes.asset_type_bits, 0)) != 0)
+        return window, inside
 
     def mask(self, codes: Codes) -> np.ndarray:
         """Boolean mask over incidents for the filter codes."""
-        window = self.date_slice(codes)
-        inside = np.ones(window.stop - window.start, dtype=bool)
-        if codes.places is not None:
-            inside &= np.isin(self.place_code[window], codes.places)
-        if codes.oblasts is not None:
-            inside &= np.isin(self.oblast_code[window], codes.oblasts)
-        if codes.weapon_bits:
-            inside &= (self.weapon_bits[window] & max(codes.weapon_bits, 0)) != 0
-        if codes.asset_type_bits:
-            inside &= (self.asset_type_bits[window] & max(codes.asset_type_bits, 0)) != 0
+        window, inside = self.window(codes)
         mask = np.zeros(len(self.day), dtype=bool)
-        mask[window] = inside
+        mask[window] = True if inside is None else inside
         return mask
 
     def impacts_mask(self, mask: np.ndarray, codes: Codes) -> np.ndarray:
@@ -224,6 +253,12 @@ class QueryIndex:
         if codes.asset_types is not None:
             selected &= np.isin(self.asset_type[self.impact_asset], codes.asset_types)
         return selected
+
+    def assets_hit(self, impacts: np.ndarray) -> np.ndarray:
+        """Boolean mask over ``records.assets``: the assets of the selected impacts."""
+        hit = np.zeros(len(self.asset_type), dtype=bool)
+        hit[self.impact_asset[impacts]] = True
+        return hit
 
     def first_per_asset(self, impacts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(asset, people) for each asset in the selected impacts, at its largest figure."""

@@ -41,16 +41,18 @@ def registry_rows(records: Records, asset_types: tuple[str, ...] = ()) -> np.nda
     assets = records.assets
     if assets.empty:
         return np.zeros(0, dtype=np.int64)
-    # The sources that code incidents, once per records (the index lives as long as they do):
-    # a million incidents take ~60 ms to scan, and the page asks on every pan.
+    # The located registered facilities, once per records (the index lives as long as they do):
+    # a million incidents take ~60 ms to scan for their sources, and the page asks on every pan;
+    # the assets' isin over those sources costs ~2 ms a call at 1M, so it is kept as well.
     index = index_of(records)
-    incident_sources = getattr(index, "registry_incident_sources", None)
-    if incident_sources is None:
-        incident_sources = index.registry_incident_sources = set(records.incidents["source_id"].unique())
-    chosen = ~assets["source_id"].isin(incident_sources) & (assets["geo_precision"] != "3")
-    if asset_types:
-        chosen &= assets["asset_type"].isin(asset_types)
-    return np.flatnonzero(chosen.to_numpy(dtype=bool))
+    located = getattr(index, "registry_located", None)
+    if located is None:
+        incident_sources = set(records.incidents["source_id"].unique())
+        chosen = ~assets["source_id"].isin(incident_sources) & (assets["geo_precision"] != "3")
+        located = index.registry_located = np.flatnonzero(chosen.to_numpy(dtype=bool))
+    if asset_types and len(located):
+        return located[assets["asset_type"].iloc[located].isin(asset_types).to_numpy(dtype=bool)]
+    return located
 
 
 def hits_per_asset(records: Records, mask: np.ndarray) -> np.ndarray:
