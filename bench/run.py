@@ -71,7 +71,9 @@ def api_status() -> dict[str, str]:
     import inspect
 
     status = {}
-    from dashboard import mapview, query
+    # The modules as the layer packages name them (``dashboard.mapview`` and ``dashboard.query`` went with the split).
+    from dashboard.map import view as mapview
+    from dashboard.query import totals as query
 
     status["mapview.MapView"] = "" if hasattr(mapview, "MapView") else "missing"
     status["build_map(view=)"] = "" if "view" in inspect.signature(mapview.build_map).parameters else "missing"
