@@ -8,7 +8,6 @@ their typed values, and :func:`write_file` inside its locked transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -18,6 +17,7 @@ from dashboard.io.import_audit import last_rowid, write_history
 from dashboard.io.report import ImportReport
 from dashboard.records.load import Records
 from dashboard.records.schemas import SCHEMAS
+from dashboard.store import audit
 from dashboard.store.sql import TABLES, import_batches, insert_frame, read_table_typed
 
 Progress = Callable[[float, str], None]
@@ -98,7 +98,7 @@ def write_file(connection: Connection, plan: dict, report: ImportReport, progres
         import_batches.insert().values(
             file=report.file,
             sha256=report.sha256,
-            imported_at=datetime.now(UTC).replace(tzinfo=None),
+            imported_at=audit.now(),
             rows_read=report.rows_read,
             accepted=report.accepted,
             rejected=report.rejected,
