@@ -40,6 +40,10 @@ def dashboard(folder: Path, port: int, **impact_env: str) -> Iterator[str]:
         try:
             wait_until_healthy(url, process, log_file)
             yield url
+        except BaseException:
+            # A failing test shows why the server misbehaved (the page shows only a reference).
+            print(f"--- {log_file} ---\n{log_file.read_text()[-20_000:]}")
+            raise
         finally:
             process.terminate()
             process.wait(timeout=20)
