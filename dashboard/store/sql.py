@@ -85,14 +85,15 @@ def insert_frame(connection: sa.Connection, table: str, frame: pd.DataFrame) -> 
     """Insert a typed frame's rows in bulk; returns the number of rows.
 
     Each kind turns its column into driver values at once (no per-cell Python).
-    SQLite gets one ``executemany`` of tuples; PostgreSQL (psycopg2) a ``COPY``
-    from CSV; other databases a Core ``insert()`` executemany.
+    SQLite gets one ``executemany`` of tuples; PostgreSQL a ``COPY`` from CSV (through
+    psycopg2 or psycopg 3, the driver of a bare ``postgresql://`` URL under SQLAlchemy 2.1);
+    other databases a Core ``insert()`` executemany.
     """
     if frame.empty:
         return 0
     dialect = connection.dialect.name
     specs = SCHEMAS[table].columns
-    if dialect == "postgresql" and connection.dialect.driver == "psycopg2":
+    if dialect == "postgresql" and connection.dialect.driver in ("psycopg2", "psycopg"):
         _copy_into(connection, table, frame)
     elif dialect == "sqlite":
         columns = [spec.column_kind.to_db(frame[name], dialect) for name, spec in specs.items()]
@@ -115,9 +116,14 @@ def _copy_into(connection: sa.Connection, table: str, frame: pd.DataFrame) -> No
     cells.to_csv(buffer, index=False, header=False)
     buffer.seek(0)
     names = ", ".join(f'"{name}"' for name in specs)
+    statement = f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)'
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.copy_expert(f'COPY "{table}" ({names}) FROM STDIN WITH (FORMAT csv)', buffer)
+        if connection.dialect.driver == "psycopg2":
+            cursor.copy_expert(statement, buffer)
+        else:  # psycopg 3
+            with cursor.copy(statement) as copy:
+                copy.write(buffer.getvalue())
     finally:
         cursor.close()
 
