@@ -7,7 +7,9 @@ packages and served at ``/app/static/vendor/...`` by the app itself.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
@@ -38,5 +40,18 @@ def ensure_vendor_assets(target: Path = VENDOR_DIR) -> Path:
                 copy = destination / path.relative_to(source)
                 if not copy.exists() or copy.stat().st_size != path.stat().st_size:
                     copy.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(path, copy)
+                    _replace_with_copy(path, copy)
     return target
+
+
+def _replace_with_copy(source: Path, copy: Path) -> None:
+    """Write ``copy`` under a temporary name and rename it into place.
+
+    Two app processes of one installation start together (deploy/), and Streamlit may serve a
+    file while it is copied: a reader sees the old file or the whole new one, never a part.
+    """
+    with tempfile.NamedTemporaryFile(dir=copy.parent, prefix=f".{copy.name}.", delete=False) as staged:
+        with open(source, "rb") as original:
+            shutil.copyfileobj(original, staged)
+    os.chmod(staged.name, 0o644)  # a temporary file is private to its owner; these are served
+    os.replace(staged.name, copy)
