@@ -14,7 +14,7 @@ test: install
 
 # The developer's loop: leaves out tests marked slow (each over 10 s); under 2 minutes.
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/lint-imports

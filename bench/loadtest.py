@@ -297,8 +297,11 @@ def _page_filter(url: str) -> str:
 async def session(number: int, browser, nginx, plan: list[tuple[str, dict]], until: float, args, out: dict) -> None:
     """One user: follow ``plan`` (links to open, oblasts to add with the widget) until ``until``.
 
-    After each step: wait until drawn, sample, think, sample again.
+    After each step: wait until drawn, sample, think, sample again. A step that times out in
+    the browser is an error of its own, and the session goes on with its next link.
     """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     context, page = await _context_on(browser, nginx, nginx.app_ports[number % 2])
     errors = out["errors"]
     page.on("pageerror", lambda exc: errors.append(f"session {number}: page error {exc}"))
@@ -316,10 +319,22 @@ async def session(number: int, browser, nginx, plan: list[tuple[str, dict]], unt
             want = key_of(query)
             if kind == "link":
                 started = time.perf_counter()
-                await page.goto(f"{nginx.url}/?{urlencode(query, doseq=True)}", wait_until="commit")
+                try:
+                    await page.goto(
+                        f"{nginx.url}/?{urlencode(query, doseq=True)}", wait_until="commit", timeout=args.cap * 1000
+                    )
+                except PlaywrightTimeout:
+                    errors.append(f"session {number}: link {want} did not load in time")
+                    current = None
+                    continue
                 sample, seen = await _drawn(page, args.cap, want=want)
             else:
-                await _add_oblast(page, query["oblast"][-1])
+                try:
+                    await _add_oblast(page, query["oblast"][-1])
+                except PlaywrightTimeout:
+                    errors.append(f"session {number}: the Oblast box did not take {want} in time")
+                    current = None
+                    continue
                 started = time.perf_counter()
                 await page.keyboard.press("Enter")
                 sample, seen = await _drawn(page, args.cap, before=current, want=want)
@@ -357,20 +372,39 @@ async def session(number: int, browser, nginx, plan: list[tuple[str, dict]], unt
         await context.close()
 
 
-async def _context_on(browser, nginx, port: int, tries: int = 16):
+async def _context_on(browser, nginx, port: int):
     """A browser context whose sticky cookie nginx routes to the app process on ``port`` (half the sessions each).
 
-    Each new context gets a random key; 16 in a row on the other process happen once in 65,536.
+    The cookie's key is found with plain HTTP requests first (:func:`route_key_for`): a trial
+    page per guess would start, and throw away, a whole Streamlit session on the servers.
     """
-    for attempt in range(tries):
-        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = await context.new_page()
-        await page.goto(nginx.url, wait_until="domcontentloaded")
-        route = next((c["value"] for c in await context.cookies() if c["name"] == "impact_route"), None)
-        on_port = any(line["route"] == route and line["upstream"].endswith(f":{port}") for line in nginx.access_log())
-        if on_port or attempt == tries - 1:  # the last one stays wherever it is (the JSON lists the processes used)
-            return context, page
-        await context.close()
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    key = await asyncio.to_thread(route_key_for, nginx, port)
+    await context.add_cookies([{"name": "impact_route", "value": key, "url": nginx.url}])
+    return context, await context.new_page()
+
+
+def route_key_for(nginx, port: int, tries: int = 64) -> str:
+    """A route key that nginx's ``hash $route_key consistent`` sends to the app on ``port``.
+
+    Each guess is one health request through the proxy with that cookie; the access log says
+    where it went. 64 misses in a row happen once in 2**64.
+    """
+    import secrets
+    import urllib.request
+
+    for _ in range(tries):
+        key = secrets.token_hex(16)
+        request = urllib.request.Request(f"{nginx.url}/_stcore/health", headers={"Cookie": f"impact_route={key}"})
+        urllib.request.urlopen(request, timeout=30).read()
+        for _ in range(50):  # nginx writes the line as the request ends; give it a moment
+            upstreams = [line["upstream"] for line in nginx.access_log() if line["route"] == key]
+            if upstreams:
+                break
+            time.sleep(0.05)
+        if upstreams and upstreams[-1].endswith(f":{port}"):
+            return key
+    raise SystemExit(f"no route key reached the app on port {port} in {tries} tries")
 
 
 def stale_samples(samples: list[dict], truth: dict[int, list[dict[str, int]]]) -> list[dict]:
@@ -411,8 +445,14 @@ async def drive(nginx, plan: list[tuple[str, dict]], args, out: dict) -> None:
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
         )
         until = time.monotonic() + args.duration
+
+        async def user(number: int) -> None:
+            # Users arrive over the first seconds (a load tester's spawn rate), not in one instant.
+            await asyncio.sleep(number * args.ramp)
+            await session(number, browser, nginx, plan, until, args, out)
+
         try:
-            await asyncio.gather(*(session(n, browser, nginx, plan, until, args, out) for n in range(args.sessions)))
+            await asyncio.gather(*(user(n) for n in range(args.sessions)))
         finally:
             await browser.close()
 
@@ -460,6 +500,11 @@ def run(args) -> dict:
             servers.append(serve(env | {"IMPACT_CACHE_DIR": str(work / "cache2")}, work / "serve2.log", port2))
             nginx = Nginx(binary, free_port(port2 + 1, PORTS[1]), (port, port2), work / "nginx")
             nginx.wait_until_proxying()
+            # As a deployment puts a process behind the proxy once it is ready: the load measures
+            # filter changes on warm processes, not ten first visits racing the warm-up.
+            facts["warm_up_seconds"] = [
+                wait_until_warm(work / name, args.cap * 3) for name in ("serve1.log", "serve2.log")
+            ]
             out: dict = {"changes": [], "by_kind": {}, "samples": [], "errors": []}
             stop_imports = threading.Event()
             thread = threading.Thread(target=importer, args=(env, truth, batches, stop_imports, facts), daemon=True)
@@ -507,6 +552,26 @@ def run(args) -> dict:
     }
 
 
+WARM = re.compile(r"impact serve: the first page is ready \(.*, ([0-9.]+) s\)|warm-up at server start failed")
+
+
+def wait_until_warm(log_path: Path, seconds: float) -> float | None:
+    """Wait until ``impact serve`` says its warm-up ended (its log line); its seconds, None if it failed.
+
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "s.log").write_text("impact serve: the first page is ready (100,000 incidents, 12.5 s)\\n")
+    >>> wait_until_warm(folder / "s.log", 1)
+    12.5
+    """
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = WARM.search(log_path.read_text(errors="replace")) if log_path.is_file() else None
+        if found:
+            return float(found.group(1)) if found.group(1) else None
+        time.sleep(0.5)
+    raise SystemExit(f"{log_path}: the server's warm-up did not end within {seconds:.0f} s")
+
+
 def _number(text: str) -> int | None:
     """A tile's figure ("1,234") as a number; None for anything else."""
     digits = text.replace(",", "")
@@ -525,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imports", type=int, default=3, help="import batches while they run (default 3)")
     parser.add_argument("--import-rows", type=int, default=2000, help="incidents per batch (default 2,000)")
     parser.add_argument("--think", type=float, default=2.0, help="seconds a session looks at a drawn page (default 2)")
+    parser.add_argument(
+        "--ramp", type=float, default=1.0, help="seconds between one session's start and the next (default 1)"
+    )
     parser.add_argument("--cap", type=float, default=60, help="seconds before a change is an error (default 60)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="PostgreSQL server (a fresh database on it)")

@@ -18,11 +18,18 @@ def impact(home, *args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture
-def home(tmp_path):
-    """An IMPACT_HOME whose store was filled from the seed and read once (so a Parquet snapshot exists)."""
-    result = impact(tmp_path, "summary", "--json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["attacks"] == 5
+def home(tmp_path, monkeypatch, capsys):
+    """An IMPACT_HOME whose store was filled from the seed and read once (so a Parquet snapshot exists).
+
+    Filled by the command in this process (a second interpreter would cost a second of imports
+    per test); each test then runs ``impact`` as its own process on it.
+    """
+    from dashboard import cli
+
+    monkeypatch.setenv("IMPACT_HOME", str(tmp_path))
+    assert cli.main(["summary", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["attacks"] == 5
+    assert (tmp_path / "impact.sqlite").is_file()
     return tmp_path
 
 
