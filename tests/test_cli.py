@@ -134,3 +134,12 @@ def test_export_into_a_missing_folder_is_refused(env, tmp_path, capsys):
     target = tmp_path / "no" / "such" / "x.csv"
     assert cli.main(["export", "--out", str(target)]) == 2
     assert "folder" in capsys.readouterr().err and not (tmp_path / "no").exists()
+
+
+def test_serve_skips_streamlits_full_collection_after_each_run_unless_the_operator_sets_it():
+    from dashboard.cli import serve_environment
+
+    # Every open page's store check is a script run; a full collection after each made idle pages cost CPU.
+    assert serve_environment([], {})[0]["STREAMLIT_RUNNER_POST_SCRIPT_GC"] == "false"
+    chosen = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}
+    assert serve_environment([], chosen)[0]["STREAMLIT_RUNNER_POST_SCRIPT_GC"] == "true"
