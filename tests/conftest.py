@@ -175,14 +175,43 @@ def store_url(request, tmp_path):
     return request.getfixturevalue("postgres_url")
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite store filled from the seed by the first fill (the importer), once per test run.
+
+    Tests that need a seeded SQLite store copy this file (:func:`seeded_sqlite_url`) instead of
+    importing the seed again: the same bytes, a fraction of the time. PostgreSQL stores are
+    still filled per test.
+    """
+    from dashboard.io.open import open_store
+
+    folder = tmp_path_factory.mktemp("seed-template")
+    settings = Settings.from_env(
+        {
+            "IMPACT_DB_URL": f"sqlite:///{folder / 'store.sqlite'}",
+            "IMPACT_QUARANTINE_DIR": str(folder / "imports"),
+            "IMPACT_BOUNDARY_FILE": str(BOUNDARY_FILE),
+            "IMPACT_HOME": str(folder / "home"),
+        }
+    )
+    open_store(settings).dispose()  # the rollback journal is gone once closed: the file is the store
+    return folder / "store.sqlite"
+
+
+def seeded_sqlite_url(template: Path, path: Path) -> str:
+    """A new SQLite store at ``path``, a copy of the seeded template; its URL."""
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
-def store(tmp_path, boundary_file):
+def store(tmp_path, boundary_file, seeded_sqlite_template):
     """A fresh SQLite store filled with the seed, with the bundled boundaries: (engine, settings) for imports."""
     from dashboard.io.open import open_store
 
     settings = Settings.from_env(
         {
-            "IMPACT_DB_URL": f"sqlite:///{tmp_path / 'store.sqlite'}",
+            "IMPACT_DB_URL": seeded_sqlite_url(seeded_sqlite_template, tmp_path / "store.sqlite"),
             "IMPACT_QUARANTINE_DIR": str(tmp_path / "imports"),
             "IMPACT_BOUNDARY_FILE": str(boundary_file),
         }

@@ -22,13 +22,16 @@ from dashboard.query.totals import summarize
 from dashboard.records.edits import BadEdit
 from dashboard.store import corrections
 from dashboard.store.sql import read_records, store_version
+from tests.conftest import seeded_sqlite_url
 
 SEED_INCIDENTS = PROJECT_ROOT / "data" / "incidents.csv"
 
 
 @pytest.fixture
-def seeded(store_url, tmp_path, monkeypatch):
+def seeded(store_url, tmp_path, monkeypatch, seeded_sqlite_template):
     """A store of the seed records on each backend, and the settings the CLI reads from the environment."""
+    if store_url.startswith("sqlite"):  # the seeded template's copy; PostgreSQL is filled here
+        store_url = seeded_sqlite_url(seeded_sqlite_template, tmp_path / "impact.sqlite")
     env = {"IMPACT_DB_URL": store_url, "IMPACT_HOME": str(tmp_path / "home")}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
