@@ -206,6 +206,14 @@ def _scroll_to_map(page) -> None:
     raise AssertionError("the map never stood still on the page")
 
 
+def west_most_cell(frame) -> float:
+    """The left edge, in the frame's pixels, of the westmost summed cell drawn."""
+    return frame.evaluate(
+        "() => Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('path.impact-cell'),"
+        " function (p) { return p.getBoundingClientRect().left; }))"
+    )
+
+
 def _legend_clear_of_symbols(page, frame) -> int:
     """Assert the legend's box (open or folded) covers no incident or facility symbol; return how many."""
     _settled_view(frame)
@@ -244,10 +252,7 @@ def test_the_legend_covers_no_symbol_in_the_first_view_on_the_cir_fixture(server
         # Thousands of incidents: summed cells (Lviv, Volyn and Zakarpattia among them, the legend's side).
         assert _legend_clear_of_symbols(page, frame) >= 5, (width, height)
         page.screenshot(path=str(test_browser.ARTIFACTS / f"legend-cir-{width}.png"))
-        west_most = frame.evaluate(
-            "() => Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('path.impact-cell'),"
-            " function (p) { return p.getBoundingClientRect().left; }))"
-        )
+        west_most = west_most_cell(frame)
         legend = frame.locator(".impact-legend").bounding_box()
         assert west_most < legend["x"] + legend["width"] + 200, "no symbol near the legend: the test would prove little"
         page.close()

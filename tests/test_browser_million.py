@@ -15,7 +15,7 @@ import pytest
 
 from tests import test_browser
 from tests.conftest import BOUNDARY_FILE
-from tests.test_browser_analyst import _legend_clear_of_symbols, _open_summed, _scroll_to_map
+from tests.test_browser_analyst import _legend_clear_of_symbols, _open_summed, _scroll_to_map, west_most_cell
 from tests.test_browser_signin import dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a million-incident import, Streamlit and Chromium
@@ -58,10 +58,7 @@ def test_the_legend_covers_no_symbol_in_the_first_view_at_a_million_incidents(mi
     page.screenshot(path=str(test_browser.ARTIFACTS / f"legend-million-{width}.png"))
     assert symbols >= 5, symbols  # summed cells over the country (8 on a phone, 19 on a desktop), not an empty map
     # Cells reach the west, where the legend is: the check above is not passing for want of symbols there.
-    west_most = frame.evaluate(
-        "() => Math.min.apply(null, Array.prototype.map.call(document.querySelectorAll('path.impact-cell'),"
-        " function (p) { return p.getBoundingClientRect().left; }))"
-    )
+    west_most = west_most_cell(frame)
     legend = frame.locator(".impact-legend").bounding_box()
     assert west_most < legend["x"] + legend["width"] + 200, (west_most, legend)
     page.close()
